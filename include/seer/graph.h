@@ -1,0 +1,189 @@
+/*
+ * The in-memory model: values (tensors with names) and nodes (ops reading and writing
+ * values), in a graph that owns everything through its model arena.
+ *
+ * Lifecycle: an importer builds a graph with seer_graph_add_*; seer_graph_prepare()
+ * infers every shape, folds constants, removes dead nodes and orders the rest; after
+ * that the graph is immutable and shared (read-only) by every plan that runs it
+ * (see plan.h). Values and nodes are allocated one by one in the arena, so pointers to
+ * them stay valid for the graph's life.
+ */
+#ifndef SEER_GRAPH_H
+#define SEER_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <seer/status.h>
+#include <seer/tensor.h>
+
+struct seer_arena;
+
+/* Every op the engine knows. Importers map their format's op names onto these. */
+enum seer_op {
+    SEER_OP_IDENTITY = 0,
+    /* convolution family (NHWC activations; see struct seer_attrs for weights layout) */
+    SEER_OP_CONV2D,          /* in: x, w[KH,KW,CI/groups... see attrs], [bias] */
+    SEER_OP_DEPTHWISE_CONV2D,/* in: x, w[KH,KW,C,M], [bias] */
+    SEER_OP_MAXPOOL,
+    SEER_OP_AVGPOOL,
+    SEER_OP_PAD,             /* in: x, paddings[ndim,2], [constant value] */
+    SEER_OP_RESIZE_BILINEAR, /* in: x NHWC, size[2] */
+    SEER_OP_RESIZE_NEAREST,  /* in: x NHWC, size[2] */
+    /* elementwise binary with NumPy/TF broadcasting */
+    SEER_OP_ADD,
+    SEER_OP_SUB,
+    SEER_OP_MUL,
+    SEER_OP_DIV,
+    SEER_OP_FLOORDIV,
+    SEER_OP_FLOORMOD,
+    SEER_OP_MAXIMUM,
+    SEER_OP_MINIMUM,
+    SEER_OP_EQUAL,           /* output bool */
+    SEER_OP_LESS,
+    SEER_OP_GREATER,
+    /* elementwise unary */
+    SEER_OP_RELU,
+    SEER_OP_RELU6,
+    SEER_OP_LEAKY_RELU,      /* attrs.alpha */
+    SEER_OP_SIGMOID,
+    SEER_OP_TANH,
+    SEER_OP_EXP,
+    SEER_OP_HARD_SWISH,
+    SEER_OP_CAST,            /* attrs.dtype is the target */
+    /* reductions and shape ops */
+    SEER_OP_MEAN,            /* in: x, axes; attrs.keep_dims */
+    SEER_OP_CONCAT,          /* in: x0..xn-1; attrs.axis (may be negative) */
+    SEER_OP_RESHAPE,         /* in: x, shape (int, one -1 allowed) */
+    SEER_OP_EXPAND_DIMS,     /* in: x, axis */
+    SEER_OP_SQUEEZE,         /* attrs.axes / n_axes */
+    SEER_OP_STRIDED_SLICE,   /* in: x, begin, end, strides; attrs masks */
+    SEER_OP_TRANSPOSE,       /* in: x, perm */
+    SEER_OP_GATHER,          /* in: params, indices, axis; attrs.batch_dims */
+    SEER_OP_TOPK,            /* in: x, k; out: values, indices(i32); attrs.sorted */
+    SEER_OP_SPARSE_TO_DENSE, /* in: indices, output_shape, values, default_value */
+    SEER_OP_SPLITV,          /* in: x, size_splits, axis; n_out outputs */
+    SEER_OP_SOFTMAX,         /* attrs.axis (last by default) */
+    SEER_OP_COUNT,
+};
+
+enum seer_padding {
+    SEER_PAD_VALID = 0,
+    SEER_PAD_SAME,           /* TensorFlow SAME: extra pixel at the bottom/right */
+    SEER_PAD_EXPLICIT,       /* attrs.pads */
+};
+
+/* Activation fused into a conv (after bias). */
+enum seer_act {
+    SEER_ACT_NONE = 0,
+    SEER_ACT_RELU,
+    SEER_ACT_RELU6,
+    SEER_ACT_LEAKY_RELU,     /* attrs.alpha */
+    SEER_ACT_SIGMOID,
+    SEER_ACT_HARD_SWISH,
+};
+
+/*
+ * Op attributes, one flat struct for every op (fields unused by an op stay zero).
+ * Spatial fields are in (H, W) order. Conv weights are TensorFlow's HWIO
+ * ([KH, KW, CI, CO]); depthwise weights are [KH, KW, C, M] with CO = C*M.
+ */
+struct seer_attrs {
+    int32_t stride[2];        /* conv / pool; 0 means 1 */
+    int32_t dilation[2];      /* conv; 0 means 1 */
+    int32_t ksize[2];         /* pool window */
+    enum seer_padding padding;
+    int32_t pads[4];          /* explicit: top, bottom, left, right */
+    enum seer_act act;        /* fused activation (conv) */
+    float alpha;              /* leaky relu slope (op or fused) */
+    bool has_bias;            /* conv: in[2] is a bias [CO] */
+    bool has_residual;        /* conv: in[3] (or in[2] without bias) is added before act */
+    bool align_corners;       /* resize */
+    bool half_pixel_centers;  /* resize */
+    bool keep_dims;           /* mean */
+    bool sorted;              /* topk */
+    int32_t axis;             /* concat, softmax, squeeze */
+    int32_t batch_dims;       /* gather */
+    int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask;
+    enum seer_dtype dtype;    /* cast target */
+    int32_t n_axes;           /* squeeze */
+    int32_t axes[SEER_MAX_DIMS];
+};
+
+enum seer_value_kind {
+    SEER_VALUE_ACT = 0,      /* produced by a node at run time */
+    SEER_VALUE_CONST,        /* data lives in the model arena (or borrowed weights) */
+    SEER_VALUE_INPUT,        /* bound by the caller before each run */
+};
+
+struct seer_value {
+    struct seer_tensor t;     /* first member: a seer_tensor * to t is a seer_value * */
+    const char *name;         /* owned by the graph arena */
+    enum seer_value_kind kind;
+    struct seer_node *producer; /* NULL for inputs and constants */
+    int id;                   /* index in graph->values */
+    int n_uses;               /* consumers, counting graph outputs; set by prepare */
+    bool is_output;
+};
+
+struct seer_node {
+    enum seer_op op;
+    const char *name;         /* owned by the graph arena */
+    int id;                   /* index in graph->nodes (topological after prepare) */
+    int n_in, n_out;
+    struct seer_tensor **in;  /* in[i] == &value->t; NULL for an absent optional input */
+    struct seer_tensor **out;
+    struct seer_attrs a;
+    void *prepared;           /* op-specific state made at prepare time (packed weights) */
+};
+
+struct seer_graph {
+    struct seer_arena *arena; /* owns values, nodes, names, attrs, constants */
+    struct seer_value **values;
+    int n_values, cap_values;
+    struct seer_node **nodes;
+    int n_nodes, cap_nodes;
+    struct seer_value **inputs;
+    int n_inputs;
+    struct seer_value **outputs;
+    int n_outputs;
+    bool prepared;
+};
+
+/* Builder. All functions return NULL only for out-of-memory. */
+struct seer_graph *seer_graph_new(void);
+void seer_graph_free(struct seer_graph *g);        /* frees the arena; NULL ok */
+
+/* A constant. data is copied into the arena when copy is true, else borrowed (valid until
+ * the graph is freed: the caller keeps it alive, e.g. an mmapped weights file). */
+struct seer_value *seer_graph_add_const(struct seer_graph *g, const char *name,
+                                        enum seer_dtype dt, int ndim, const int64_t *dims,
+                                        const void *data, bool copy);
+/* A model input with a fixed shape. Appended to g->inputs. */
+struct seer_value *seer_graph_add_input(struct seer_graph *g, const char *name,
+                                        enum seer_dtype dt, int ndim, const int64_t *dims);
+/* A node with n_in inputs (entries may be NULL for absent optional inputs) and n_out new
+ * activation values named "name" (n_out == 1) or "name:i". Shapes are filled by
+ * seer_graph_prepare. */
+struct seer_node *seer_graph_add_node(struct seer_graph *g, enum seer_op op, const char *name,
+                                      int n_in, struct seer_value *const *in, int n_out);
+/* Marks v as a graph output (appended to g->outputs). Returns 0 or ENOMEM. */
+int seer_graph_mark_output(struct seer_graph *g, struct seer_value *v);
+
+/* Value of a tensor pointer taken from node->in / node->out. */
+static inline struct seer_value *seer_value_of(struct seer_tensor *t)
+{
+    return (struct seer_value *)t;
+}
+
+/* Infers shapes, folds constants, drops nodes the outputs do not need and sorts the
+ * rest topologically. Errors (shape mismatch, unknown dims, a cycle) name the node. */
+int seer_graph_prepare(struct seer_graph *g, struct seer_err *err);
+
+/* Looks up a value by name (linear scan; for tools and tests). NULL when absent. */
+struct seer_value *seer_graph_find(const struct seer_graph *g, const char *name);
+
+/* Name of an op ("Conv2D"). Never NULL. */
+const char *seer_op_name(enum seer_op op);
+
+#endif /* SEER_GRAPH_H */

@@ -1,0 +1,9 @@
+/* Subcommands of the seer command. Each returns the process exit status (0 ok, 1 failure,
+ * 2 usage error) and never calls exit(). */
+#ifndef SEER_CLI_H
+#define SEER_CLI_H
+
+int seer_cli_detect(int argc, char **argv);
+int seer_cli_models(int argc, char **argv);
+
+#endif /* SEER_CLI_H */
