@@ -137,6 +137,17 @@ struct seer_node {
     void *prepared;           /* op-specific state made at prepare time (packed weights) */
 };
 
+/* Limits on untrusted models, checked by importers and at prepare time. Zero fields
+ * mean the defaults (see seer_limits_default). */
+struct seer_limits {
+    size_t max_model_bytes;   /* model file plus weights; default 2 GiB */
+    int64_t max_elements;     /* elements of any one tensor; default 1 << 30 */
+    int max_nodes;            /* default 1 << 20 */
+};
+
+/* Fills in the defaults for zero fields of *lim (lim may be NULL: returns defaults). */
+struct seer_limits seer_limits_default(const struct seer_limits *lim);
+
 struct seer_graph {
     struct seer_arena *arena; /* owns values, nodes, names, attrs, constants */
     struct seer_value **values;

@@ -58,4 +58,7 @@ int seer_conv_out_dim(int64_t in, int64_t k, int32_t stride, int32_t dilation,
                       enum seer_padding pad, int32_t pad_lo, int32_t pad_hi, int64_t *out,
                       int64_t *pad_before);
 
+/* Name of any op, even one without a kernel yet (registry.c). */
+const char *seer__op_tf_name(enum seer_op op);
+
 #endif /* SEER_KERNEL_H */

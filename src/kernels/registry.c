@@ -1,0 +1,93 @@
+/*
+ * The op registry: for every op, its name, shape function, reference kernel and whether
+ * the reference kernel splits work across workers. Listed explicitly, no linker magic.
+ * Fast twins are chosen at plan time (see graph/plan.c).
+ */
+#include "kernels/kernel.h"
+
+#include "core/compiler.h"
+
+#define OPS(X)                                                                           \
+    X(IDENTITY, identity, "Identity", false)                                             \
+    X(CONV2D, conv2d, "Conv2D", true)                                                    \
+    X(DEPTHWISE_CONV2D, depthwise_conv2d, "DepthwiseConv2dNative", true)                 \
+    X(MAXPOOL, maxpool, "MaxPool", true)                                                 \
+    X(AVGPOOL, avgpool, "AvgPool", true)                                                 \
+    X(PAD, pad, "Pad", true)                                                             \
+    X(RESIZE_BILINEAR, resize_bilinear, "ResizeBilinear", true)                          \
+    X(RESIZE_NEAREST, resize_nearest, "ResizeNearestNeighbor", true)                     \
+    X(ADD, add, "Add", true)                                                             \
+    X(SUB, sub, "Sub", true)                                                             \
+    X(MUL, mul, "Mul", true)                                                             \
+    X(DIV, div, "RealDiv", true)                                                         \
+    X(FLOORDIV, floordiv, "FloorDiv", true)                                              \
+    X(FLOORMOD, floormod, "FloorMod", true)                                              \
+    X(MAXIMUM, maximum, "Maximum", true)                                                 \
+    X(MINIMUM, minimum, "Minimum", true)                                                 \
+    X(EQUAL, equal, "Equal", true)                                                       \
+    X(LESS, less, "Less", true)                                                          \
+    X(GREATER, greater, "Greater", true)                                                 \
+    X(RELU, relu, "Relu", true)                                                          \
+    X(RELU6, relu6, "Relu6", true)                                                       \
+    X(LEAKY_RELU, leaky_relu, "LeakyRelu", true)                                         \
+    X(SIGMOID, sigmoid, "Sigmoid", true)                                                 \
+    X(TANH, tanh, "Tanh", true)                                                          \
+    X(EXP, exp, "Exp", true)                                                             \
+    X(HARD_SWISH, hard_swish, "HardSwish", true)                                         \
+    X(CAST, cast, "Cast", true)                                                          \
+    X(MEAN, mean, "Mean", true)                                                          \
+    X(CONCAT, concat, "ConcatV2", true)                                                  \
+    X(RESHAPE, reshape, "Reshape", false)                                                \
+    X(EXPAND_DIMS, expand_dims, "ExpandDims", false)                                     \
+    X(SQUEEZE, squeeze, "Squeeze", false)                                                \
+    X(STRIDED_SLICE, strided_slice, "StridedSlice", false)                               \
+    X(TRANSPOSE, transpose, "Transpose", true)                                           \
+    X(GATHER, gather, "GatherV2", false)                                                 \
+    X(TOPK, topk, "TopKV2", false)                                                       \
+    X(SPARSE_TO_DENSE, sparse_to_dense, "SparseToDense", false)                          \
+    X(SPLITV, splitv, "SplitV", false)                                                   \
+    X(SOFTMAX, softmax, "Softmax", true)
+
+/* Kernels are declared weak while the op set is being filled in, so an op whose file has
+ * not landed yet is reported as unsupported by name instead of breaking the link.
+ * TODO(#2): drop the weak attribute once every listed op has its reference kernel. */
+#define DECL(E, f, n, par)                                                               \
+    int seer_shape_##f(struct seer_node *nd, struct seer_err *err) __attribute__((weak)); \
+    void seer_kref_##f(const struct seer_kctx *k, const struct seer_node *nd)             \
+        __attribute__((weak));
+OPS(DECL)
+#undef DECL
+
+static struct seer_op_info table[SEER_OP_COUNT];
+static const char *names[SEER_OP_COUNT];
+
+static void fill(void)
+{
+#define ROW(E, f, n, par)                                                                \
+    names[SEER_OP_##E] = n;                                                              \
+    table[SEER_OP_##E] = (struct seer_op_info){SEER_OP_##E, n, seer_shape_##f, seer_kref_##f, \
+                                               NULL, par};
+    OPS(ROW)
+#undef ROW
+}
+
+const struct seer_op_info *seer_op_info(enum seer_op op)
+{
+    static int filled;
+
+    if ((unsigned)op >= SEER_OP_COUNT)
+        return NULL;
+    if (!__atomic_load_n(&filled, __ATOMIC_ACQUIRE)) {
+        fill();
+        __atomic_store_n(&filled, 1, __ATOMIC_RELEASE);
+    }
+    if (!table[op].shape || !table[op].ref)
+        return NULL;
+    return &table[op];
+}
+
+const char *seer__op_tf_name(enum seer_op op)
+{
+    seer_op_info(SEER_OP_IDENTITY);
+    return (unsigned)op < SEER_OP_COUNT && names[op] ? names[op] : "UnknownOp";
+}
