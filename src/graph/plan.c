@@ -1,0 +1,313 @@
+/*
+ * Plans: memory planning and the executor.
+ *
+ * A plan copies the graph's nodes (sharing their attributes and prepared state) and
+ * gives every value a tensor of its own: constants borrow the graph's data; inputs,
+ * outputs and activations live in one buffer allocated once. Activation offsets come
+ * from liveness: a value lives from the node that makes it to the last node that reads
+ * it, and two values may share bytes only when their lifetimes do not overlap. Offsets
+ * are assigned greedily, largest value first, at the lowest address that fits (the
+ * approach of TFLite's and ggml's arena planners).
+ */
+#include <seer/plan.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/compiler.h"
+#include "core/threadpool.h"
+#include "kernels/kernel.h"
+
+#define PLAN_ALIGN 64
+
+struct seer_plan {
+    const struct seer_graph *g;
+    struct seer_pool *pool;
+    int n_threads;
+    struct seer_tensor *ts;      /* one per graph value, by value id */
+    struct seer_node *nodes;     /* copies of g->nodes with in/out pointing into ts */
+    struct seer_tensor **ptrs;   /* backing store for the copies' in/out arrays */
+    const struct seer_op_info **infos;
+    uint8_t *buf;                /* inputs, outputs and activations */
+    size_t buf_bytes;
+    void *scratch;               /* n_threads slices of scratch_bytes */
+    size_t scratch_bytes;
+};
+
+struct life {
+    int id;          /* value id */
+    int first, last; /* node indices; -1 = before the first node, n = after the last */
+    size_t size;
+    size_t offset;
+};
+
+static size_t align_up(size_t n)
+{
+    return (n + PLAN_ALIGN - 1) & ~(size_t)(PLAN_ALIGN - 1);
+}
+
+static int by_size_desc(const void *a_, const void *b_)
+{
+    const struct life *a = a_, *b = b_;
+
+    if (a->size != b->size)
+        return a->size < b->size ? 1 : -1;
+    return a->id - b->id;
+}
+
+/* Assigns offsets; returns the buffer size. O(n^2) in the number of planned values,
+ * which is a few hundred for these models. */
+static size_t assign_offsets(struct life *lv, int n)
+{
+    size_t total = 0;
+
+    qsort(lv, (size_t)n, sizeof(*lv), by_size_desc);
+    for (int i = 0; i < n; i++) {
+        size_t off = 0;
+        bool moved = true;
+        /* Move past every placed block that overlaps in time and address, until none
+         * does. Placed blocks are few, so rescanning is cheap. */
+        while (moved) {
+            moved = false;
+            for (int j = 0; j < i; j++) {
+                if (lv[j].last < lv[i].first || lv[i].last < lv[j].first)
+                    continue;
+                if (off < lv[j].offset + lv[j].size && lv[j].offset < off + lv[i].size) {
+                    off = align_up(lv[j].offset + lv[j].size);
+                    moved = true;
+                }
+            }
+        }
+        lv[i].offset = off;
+        if (off + lv[i].size > total)
+            total = off + lv[i].size;
+    }
+    return total;
+}
+
+static int plan_memory(struct seer_plan *p, struct seer_err *err)
+{
+    const struct seer_graph *g = p->g;
+    struct life *lv = seer_calloc((size_t)g->n_values + 1, sizeof(*lv));
+    int *slot = seer_calloc((size_t)g->n_values + 1, sizeof(int));
+    int n = 0, rc = SEER_OK;
+
+    if (!lv || !slot) {
+        rc = seer_errf(err, SEER_ENOMEM, "out of memory planning");
+        goto out;
+    }
+    for (int i = 0; i < g->n_values; i++) {
+        const struct seer_value *v = g->values[i];
+        slot[i] = -1;
+        if (v->kind == SEER_VALUE_CONST)
+            continue;
+        if (v->kind == SEER_VALUE_ACT && !v->producer)
+            continue; /* a value of a folded or dropped node */
+        size_t bytes;
+        if (!seer_tensor_nbytes(&v->t, &bytes)) {
+            rc = seer_errf(err, SEER_ELIMIT, "value '%s' is too large", v->name);
+            goto out;
+        }
+        slot[i] = n;
+        lv[n].id = i;
+        lv[n].size = align_up(bytes ? bytes : 1);
+        lv[n].first = v->kind == SEER_VALUE_INPUT ? -1 : v->producer->id;
+        lv[n].last = lv[n].first;
+        if (v->kind == SEER_VALUE_INPUT || v->is_output)
+            lv[n].last = g->n_nodes;
+        n++;
+    }
+    for (int j = 0; j < g->n_nodes; j++) {
+        const struct seer_node *nd = g->nodes[j];
+        for (int i = 0; i < nd->n_in; i++) {
+            if (!nd->in[i])
+                continue;
+            int s = slot[seer_value_of(nd->in[i])->id];
+            if (s >= 0 && lv[s].last < j)
+                lv[s].last = j;
+        }
+        /* An op's outputs must not share bytes with its inputs or each other: the
+         * lifetime check does that because inputs live through node j. */
+    }
+    p->buf_bytes = assign_offsets(lv, n);
+    p->buf = seer_aligned_alloc(PLAN_ALIGN, p->buf_bytes ? p->buf_bytes : PLAN_ALIGN);
+    if (!p->buf) {
+        rc = seer_errf(err, SEER_ENOMEM, "out of memory for %zu bytes of activations",
+                       p->buf_bytes);
+        goto out;
+    }
+    /* Touch the memory now so the first run does not pay for page faults. */
+    memset(p->buf, 0, p->buf_bytes);
+    for (int i = 0; i < n; i++)
+        p->ts[lv[i].id].data = p->buf + lv[i].offset;
+out:
+    seer_free(lv);
+    seer_free(slot);
+    return rc;
+}
+
+int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
+                  struct seer_plan **out, struct seer_err *err)
+{
+    struct seer_plan *p = NULL;
+    int rc = SEER_OK, n_ptrs = 0;
+
+    *out = NULL;
+    if (!g->prepared)
+        return seer_errf(err, SEER_EINVAL, "graph is not prepared");
+    p = seer_calloc(1, sizeof(*p));
+    if (!p)
+        return seer_errf(err, SEER_ENOMEM, "out of memory");
+    p->g = g;
+    p->n_threads = o && o->n_threads > 0 ? o->n_threads : seer_cpu_count();
+    p->ts = seer_calloc((size_t)g->n_values + 1, sizeof(*p->ts));
+    p->nodes = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->nodes));
+    p->infos = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->infos));
+    if (!p->ts || !p->nodes || !p->infos) {
+        rc = seer_errf(err, SEER_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < g->n_values; i++)
+        p->ts[i] = g->values[i]->t; /* constants keep their data pointer */
+    for (int j = 0; j < g->n_nodes; j++)
+        n_ptrs += g->nodes[j]->n_in + g->nodes[j]->n_out;
+    p->ptrs = seer_calloc((size_t)n_ptrs + 1, sizeof(*p->ptrs));
+    if (!p->ptrs) {
+        rc = seer_errf(err, SEER_ENOMEM, "out of memory");
+        goto out;
+    }
+    n_ptrs = 0;
+    for (int j = 0; j < g->n_nodes; j++) {
+        const struct seer_node *src = g->nodes[j];
+        struct seer_node *nd = &p->nodes[j];
+        *nd = *src;
+        nd->in = p->ptrs + n_ptrs;
+        n_ptrs += src->n_in;
+        nd->out = p->ptrs + n_ptrs;
+        n_ptrs += src->n_out;
+        for (int i = 0; i < src->n_in; i++)
+            nd->in[i] = src->in[i] ? &p->ts[seer_value_of(src->in[i])->id] : NULL;
+        for (int i = 0; i < src->n_out; i++)
+            nd->out[i] = &p->ts[seer_value_of(src->out[i])->id];
+        p->infos[j] = seer_op_info(src->op);
+        if (!p->infos[j]) {
+            rc = seer_errf(err, SEER_EUNSUPPORTED, "node '%s': op %s has no kernel",
+                           src->name, seer_op_name(src->op));
+            goto out;
+        }
+        if (p->infos[j]->scratch) {
+            size_t s = p->infos[j]->scratch(nd);
+            if (s > p->scratch_bytes)
+                p->scratch_bytes = align_up(s);
+        }
+    }
+    rc = plan_memory(p, err);
+    if (rc)
+        goto out;
+    if (p->scratch_bytes) {
+        size_t total;
+        if (!seer_mul_size(p->scratch_bytes, (size_t)p->n_threads, &total) ||
+            !(p->scratch = seer_aligned_alloc(PLAN_ALIGN, total))) {
+            rc = seer_errf(err, SEER_ENOMEM, "out of memory for scratch");
+            goto out;
+        }
+    }
+    if (p->n_threads > 1) {
+        p->pool = seer_pool_new(p->n_threads);
+        if (!p->pool) {
+            rc = seer_errf(err, SEER_ENOMEM, "cannot start %d threads", p->n_threads);
+            goto out;
+        }
+    }
+    *out = p;
+    p = NULL;
+out:
+    seer_plan_free(p);
+    return rc;
+}
+
+void seer_plan_free(struct seer_plan *p)
+{
+    if (!p)
+        return;
+    seer_pool_free(p->pool);
+    seer_free(p->ts);
+    seer_free(p->nodes);
+    seer_free(p->ptrs);
+    seer_free(p->infos);
+    seer_free_aligned(p->buf);
+    seer_free_aligned(p->scratch);
+    seer_free(p);
+}
+
+struct seer_tensor *seer_plan_input(struct seer_plan *p, int i)
+{
+    SEER_ASSERT(i >= 0 && i < p->g->n_inputs);
+    return &p->ts[p->g->inputs[i]->id];
+}
+
+int seer_plan_n_inputs(const struct seer_plan *p)
+{
+    return p->g->n_inputs;
+}
+
+const struct seer_tensor *seer_plan_output(const struct seer_plan *p, int i)
+{
+    SEER_ASSERT(i >= 0 && i < p->g->n_outputs);
+    return &p->ts[p->g->outputs[i]->id];
+}
+
+int seer_plan_n_outputs(const struct seer_plan *p)
+{
+    return p->g->n_outputs;
+}
+
+int seer_plan_find_output(const struct seer_plan *p, const char *name)
+{
+    size_t len = strlen(name);
+
+    /* "x:0" names output 0 of node x, whose value is called "x". */
+    if (len > 2 && !strcmp(name + len - 2, ":0"))
+        len -= 2;
+    for (int i = 0; i < p->g->n_outputs; i++) {
+        const char *vn = p->g->outputs[i]->name;
+        if (strlen(vn) == len && !strncmp(vn, name, len))
+            return i;
+    }
+    return -1;
+}
+
+size_t seer_plan_activation_bytes(const struct seer_plan *p)
+{
+    return p->buf_bytes;
+}
+
+struct run_ctx {
+    struct seer_plan *p;
+    const struct seer_node *nd;
+    seer_kernel_fn fn;
+};
+
+static void run_slice(void *ctx_, int ith, int nth)
+{
+    struct run_ctx *c = ctx_;
+    struct seer_kctx k = {ith, nth, NULL, c->p->scratch_bytes};
+
+    if (c->p->scratch)
+        k.scratch = (uint8_t *)c->p->scratch + (size_t)ith * c->p->scratch_bytes;
+    c->fn(&k, c->nd);
+}
+
+int seer_plan_run(struct seer_plan *p, struct seer_err *err)
+{
+    SEER_UNUSED(err);
+    for (int j = 0; j < p->g->n_nodes; j++) {
+        const struct seer_op_info *info = p->infos[j];
+        struct run_ctx c = {p, &p->nodes[j], info->ref};
+        int nth = info->parallel ? p->n_threads : 1;
+
+        seer_pool_run(p->pool, nth, run_slice, &c);
+    }
+    return SEER_OK;
+}
