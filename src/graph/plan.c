@@ -8,23 +8,32 @@
  * it, and two values may share bytes only when their lifetimes do not overlap. Offsets
  * are assigned greedily, largest value first, at the lowest address that fits (the
  * approach of TFLite's and ggml's arena planners).
+ *
+ * Threads: oneDNN (the convolutions' fast twins) runs on OpenMP, so the executor runs
+ * the reference kernels' ith/nth slices on OpenMP too. One team of threads then serves
+ * every node; with our own pool beside OpenMP's, the two teams' spinning workers fought
+ * over the cores.
  */
 #include <seer/plan.h>
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/compiler.h"
 #include "core/threadpool.h"
+#include "kernels/fast.h"
 #include "kernels/kernel.h"
 
 #define PLAN_ALIGN 64
 
 struct seer_plan {
     const struct seer_graph *g;
-    struct seer_pool *pool;
     int n_threads;
+    seer_kernel_fn *fns;         /* per node: fast twin or reference kernel */
+    bool *inside;                /* per node: the kernel threads itself */
+    struct seer_fast *fast;      /* per node: twin state to free */
     struct seer_tensor *ts;      /* one per graph value, by value id */
     struct seer_node *nodes;     /* copies of g->nodes with in/out pointing into ts */
     struct seer_tensor **ptrs;   /* backing store for the copies' in/out arrays */
@@ -164,7 +173,10 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
     p->ts = seer_calloc((size_t)g->n_values + 1, sizeof(*p->ts));
     p->nodes = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->nodes));
     p->infos = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->infos));
-    if (!p->ts || !p->nodes || !p->infos) {
+    p->fns = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->fns));
+    p->inside = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->inside));
+    p->fast = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->fast));
+    if (!p->ts || !p->nodes || !p->infos || !p->fns || !p->inside || !p->fast) {
         rc = seer_errf(err, SEER_ENOMEM, "out of memory");
         goto out;
     }
@@ -196,6 +208,20 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
                            src->name, seer_op_name(src->op));
             goto out;
         }
+        p->fns[j] = p->infos[j]->ref;
+        if (!(o && o->reference)) {
+            int frc = seer__fast_prepare(nd, p->n_threads, o ? o->precision : 0, &p->fast[j]);
+            if (frc == SEER_ENOMEM) {
+                rc = seer_errf(err, SEER_ENOMEM, "out of memory preparing '%s'", nd->name);
+                goto out;
+            }
+            if (frc == SEER_OK) {
+                nd->prepared = p->fast[j].state;
+                p->fns[j] = p->fast[j].fn;
+                p->inside[j] = p->fast[j].threads_inside;
+                continue;
+            }
+        }
         if (p->infos[j]->scratch) {
             size_t s = p->infos[j]->scratch(nd);
             if (s > p->scratch_bytes)
@@ -213,13 +239,6 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
             goto out;
         }
     }
-    if (p->n_threads > 1) {
-        p->pool = seer_pool_new(p->n_threads);
-        if (!p->pool) {
-            rc = seer_errf(err, SEER_ENOMEM, "cannot start %d threads", p->n_threads);
-            goto out;
-        }
-    }
     *out = p;
     p = NULL;
 out:
@@ -231,7 +250,13 @@ void seer_plan_free(struct seer_plan *p)
 {
     if (!p)
         return;
-    seer_pool_free(p->pool);
+    if (p->fast)
+        for (int j = 0; j < p->g->n_nodes; j++)
+            if (p->fast[j].free)
+                p->fast[j].free(p->fast[j].state);
+    seer_free(p->fast);
+    seer_free(p->fns);
+    seer_free(p->inside);
     seer_free(p->ts);
     seer_free(p->nodes);
     seer_free(p->ptrs);
@@ -283,31 +308,28 @@ size_t seer_plan_activation_bytes(const struct seer_plan *p)
     return p->buf_bytes;
 }
 
-struct run_ctx {
-    struct seer_plan *p;
-    const struct seer_node *nd;
-    seer_kernel_fn fn;
-};
-
-static void run_slice(void *ctx_, int ith, int nth)
-{
-    struct run_ctx *c = ctx_;
-    struct seer_kctx k = {ith, nth, NULL, c->p->scratch_bytes};
-
-    if (c->p->scratch)
-        k.scratch = (uint8_t *)c->p->scratch + (size_t)ith * c->p->scratch_bytes;
-    c->fn(&k, c->nd);
-}
-
 int seer_plan_run(struct seer_plan *p, struct seer_err *err)
 {
     SEER_UNUSED(err);
+    seer__omp_set_threads(p->n_threads);
     for (int j = 0; j < p->g->n_nodes; j++) {
-        const struct seer_op_info *info = p->infos[j];
-        struct run_ctx c = {p, &p->nodes[j], info->ref};
-        int nth = info->parallel ? p->n_threads : 1;
+        const struct seer_node *nd = &p->nodes[j];
+        seer_kernel_fn fn = p->fns[j];
+        int nth = p->inside[j] || !p->infos[j]->parallel ? 1 : p->n_threads;
 
-        seer_pool_run(p->pool, nth, run_slice, &c);
+        if (nth == 1) {
+            struct seer_kctx k = {0, 1, p->scratch, p->scratch_bytes};
+            fn(&k, nd);
+            continue;
+        }
+#pragma omp parallel num_threads(nth)
+        {
+            int ith = omp_get_thread_num(), got = omp_get_num_threads();
+            struct seer_kctx k = {ith, got, NULL, p->scratch_bytes};
+            if (p->scratch)
+                k.scratch = (uint8_t *)p->scratch + (size_t)ith * p->scratch_bytes;
+            fn(&k, nd);
+        }
     }
     return SEER_OK;
 }
