@@ -11,6 +11,7 @@ static const struct {
 } cmds[] = {
     {"detect", seer_cli_detect, "detect objects in photos"},
     {"models", seer_cli_models, "list installed models"},
+    {"bench", seer_cli_bench, "time a model alone (median/min/max ms)"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,40 @@
+// Prints bench/run.sh's measurements (JSON Lines) as a table with Seer/peer ratios and
+// the fraction of the FMA peak reached. Usage: node table.mjs FILE PEAK_BEFORE PEAK_AFTER
+import fs from 'node:fs';
+
+const [file, before, after] = process.argv.slice(2);
+const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+// FLOPs per image (2 x multiply-adds of the convolutions), from ../shared/models/onnx/README.md.
+const GFLOP = { centernet: 2.590, nanodet: 4.180 };
+const peak = Math.max(Number(before) || 0, Number(after) || 0);
+const find = (rt, m, t, p) => rows.find((r) => r.runtime === rt && r.model === m && r.threads === t &&
+  (p ? r.precision === p : true));
+
+console.log(`FMA peak per thread: ${before} GFLOP/s before, ${after} GFLOP/s after`);
+console.log('');
+const hdr = ['model', 'threads', 'runtime', 'ms/image', 'images/s', '% of peak', 'ORT/Seer-fp32', 'TFjs/Seer-fp32'];
+const lines = [hdr];
+for (const m of ['centernet', 'nanodet']) {
+  for (const t of [1, 2]) {
+    const base = find('seer', m, t, 'fp32');
+    const ort = find('onnxruntime', m, t);
+    const tfjs = find('tfjs-wasm', m, 1);
+    const entries = [
+      ['seer fp32', base], ['seer bf16', find('seer', m, t, 'bf16')], ['onnxruntime', ort],
+      ...(t === 1 ? [['tfjs-wasm', tfjs]] : []),
+    ];
+    for (const [name, r] of entries) {
+      if (!r) { lines.push([m, t, name, 'n/a', '', '', '', '']); continue; }
+      const ms = r.median_ms;
+      const pct = peak ? (100 * GFLOP[m] / (ms / 1000) / (peak * t)).toFixed(0) + '%' : '';
+      const ratio = (peer) => (peer && name === 'seer fp32' ? (peer.median_ms / ms).toFixed(2) + 'x' : '');
+      lines.push([m, t, name, ms.toFixed(2), (1000 / ms).toFixed(1), pct,
+        ratio(ort), t === 1 ? ratio(tfjs) : '']);
+    }
+    const bf = find('seer', m, t, 'bf16');
+    if (base && bf) lines.push([m, t, 'bf16 speed-up', (base.median_ms / bf.median_ms).toFixed(2) + 'x', '', '', '', '']);
+  }
+}
+const w = hdr.map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
+for (const l of lines) console.log(l.map((c, i) => String(c).padEnd(w[i])).join('  '));
+console.log('\nRatios above 1.00x mean Seer is faster. Medians of warm runs; see bench/run.sh.');

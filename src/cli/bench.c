@@ -1,0 +1,219 @@
+/*
+ * seer bench: times a model alone on a fixed input, after a warm-up, and prints the
+ * median, minimum and maximum ms per run. `seer bench --fma-peak` measures this CPU's
+ * fp32 FMA peak per thread, which bench/run.sh prints before and after a run so a
+ * contended (shared vCPU) run is visible.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <seer/model.h>
+#include <seer/plan.h>
+
+#include "cli/cli.h"
+#include "core/alloc.h"
+
+static double now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* 12 independent 16-wide FMA chains hide the 4-cycle latency on two FMA ports. */
+__attribute__((target("avx512f"))) static double fma_loop_avx512(long iters)
+{
+    typedef float v16 __attribute__((vector_size(64)));
+    v16 acc[12], a, b;
+    float sum = 0;
+
+    for (int i = 0; i < 16; i++) {
+        a[i] = 0.999f;
+        b[i] = 1e-6f;
+    }
+    for (int j = 0; j < 12; j++)
+        for (int i = 0; i < 16; i++)
+            acc[j][i] = (float)j;
+    for (long it = 0; it < iters; it++)
+        for (int j = 0; j < 12; j++)
+            acc[j] = acc[j] * a + b;
+    for (int j = 0; j < 12; j++)
+        for (int i = 0; i < 16; i++)
+            sum += acc[j][i];
+    return sum;
+}
+
+__attribute__((target("avx2,fma"))) static double fma_loop_avx2(long iters)
+{
+    typedef float v8 __attribute__((vector_size(32)));
+    v8 acc[12], a, b;
+    float sum = 0;
+
+    for (int i = 0; i < 8; i++) {
+        a[i] = 0.999f;
+        b[i] = 1e-6f;
+    }
+    for (int j = 0; j < 12; j++)
+        for (int i = 0; i < 8; i++)
+            acc[j][i] = (float)j;
+    for (long it = 0; it < iters; it++)
+        for (int j = 0; j < 12; j++)
+            acc[j] = acc[j] * a + b;
+    for (int j = 0; j < 12; j++)
+        for (int i = 0; i < 8; i++)
+            sum += acc[j][i];
+    return sum;
+}
+
+/* GFLOP/s of one thread, best of 5 short runs. */
+static double fma_peak(void)
+{
+    bool wide = __builtin_cpu_supports("avx512f");
+    int lanes = wide ? 16 : 8;
+    long iters = 20000000;
+    double best = 0;
+
+    if (!wide && !__builtin_cpu_supports("fma"))
+        return 0;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now_ms();
+        volatile double sink = wide ? fma_loop_avx512(iters) : fma_loop_avx2(iters);
+        double ms = now_ms() - t0;
+        (void)sink;
+        double gflops = (double)iters * 12 * lanes * 2 / (ms * 1e6);
+        if (gflops > best)
+            best = gflops;
+    }
+    return best;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: seer bench --model NAME|PATH [--models DIR] [--precision fp32|bf16]\n"
+               "                  [--threads N] [--runs K] [--json]\n"
+               "       seer bench --fma-peak\n");
+}
+
+int seer_cli_bench(int argc, char **argv)
+{
+    const char *model = "centernet", *models = "models", *precision = "fp32";
+    int threads = 1, runs = 20, rc = 1;
+    bool json = false;
+    struct seer_model_opts mo = {0};
+    struct seer_model *m = NULL;
+    struct seer_plan *p = NULL;
+    struct seer_err err = {{0}};
+    double *times = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--fma-peak")) {
+            printf("%.1f\n", fma_peak());
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            json = true;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (v && !strcmp(a, "--model")) {
+            model = argv[++i];
+        } else if (v && !strcmp(a, "--models")) {
+            models = argv[++i];
+        } else if (v && !strcmp(a, "--precision")) {
+            precision = argv[++i];
+        } else if (v && !strcmp(a, "--threads")) {
+            threads = (int)strtol(argv[++i], NULL, 10);
+        } else if (v && !strcmp(a, "--runs")) {
+            runs = (int)strtol(argv[++i], NULL, 10);
+        } else {
+            fprintf(stderr, "seer bench: unknown or incomplete option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (threads < 1 || runs < 1 || (strcmp(precision, "fp32") && strcmp(precision, "bf16"))) {
+        usage(stderr);
+        return 2;
+    }
+    mo.n_threads = threads;
+    mo.precision = strcmp(precision, "bf16") ? SEER_PRECISION_FP32 : SEER_PRECISION_BF16;
+    mo.no_warmup = true;
+
+    struct seer_repo *repo = NULL;
+    if (strchr(model, '/')) {
+        rc = seer_model_load(model, NULL, 0, &mo, &m, &err);
+    } else {
+        rc = seer_repo_open(models, &mo, &repo, &err);
+        if (!rc)
+            rc = seer_repo_get(repo, model, 0, &m, &err);
+    }
+    if (rc) {
+        fprintf(stderr, "seer bench: %s: %s\n", model, err.msg);
+        rc = 1;
+        goto out;
+    }
+    rc = 1;
+    if (seer_model_acquire_plan(m, &p, &err)) {
+        fprintf(stderr, "seer bench: %s: %s\n", model, err.msg);
+        goto out;
+    }
+    /* A fixed pseudo-random input, as bench/peers.mjs makes for the peers (the time of
+     * these dense models does not depend on the values). */
+    for (int i = 0; i < seer_plan_n_inputs(p); i++) {
+        struct seer_tensor *t = seer_plan_input(p, i);
+        int64_t n = seer_tensor_numel(t);
+        uint32_t s = 12345;
+        for (int64_t j = 0; j < n; j++) {
+            s = s * 1103515245u + 12345u;
+            unsigned v = (s >> 16) & 255;
+            if (t->dtype == SEER_DTYPE_F32)
+                ((float *)t->data)[j] = (float)v;
+            else if (t->dtype == SEER_DTYPE_U8)
+                ((uint8_t *)t->data)[j] = (uint8_t)v;
+        }
+    }
+    times = seer_calloc((size_t)runs, sizeof(*times));
+    if (!times)
+        goto out;
+    for (int w = 0; w < 3; w++)
+        if (seer_plan_run(p, &err))
+            goto run_failed;
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_ms();
+        if (seer_plan_run(p, &err))
+            goto run_failed;
+        times[r] = now_ms() - t0;
+    }
+    qsort(times, (size_t)runs, sizeof(*times), cmp_double);
+    if (json)
+        printf("{\"model\": \"%s\", \"precision\": \"%s\", \"threads\": %d, \"runs\": %d, "
+               "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f}\n",
+               seer_model_name(m), precision, threads, runs, times[runs / 2], times[0],
+               times[runs - 1]);
+    else
+        printf("%s %s, %d thread%s, %d runs: median %.2f ms, min %.2f ms, max %.2f ms\n",
+               seer_model_name(m), precision, threads, threads == 1 ? "" : "s", runs,
+               times[runs / 2], times[0], times[runs - 1]);
+    rc = 0;
+    goto out;
+run_failed:
+    fprintf(stderr, "seer bench: run failed: %s\n", err.msg);
+out:
+    seer_free(times);
+    if (p)
+        seer_model_release_plan(m, p);
+    seer_model_unref(m);
+    seer_repo_free(repo);
+    return rc;
+}
