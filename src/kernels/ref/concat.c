@@ -89,7 +89,8 @@ void seer_kref_concat(const struct seer_kctx *k, const struct seer_node *nd)
         size_t in_off = off - start, n = slab - in_off;
         if (n > end - pos)
             n = end - pos;
-        memcpy(dst + pos, (const char *)nd->in[i]->data + row * slab + in_off, n);
+        if (n > 0)
+            memcpy(dst + pos, (const char *)nd->in[i]->data + row * slab + in_off, n);
         pos += n;
         off += n;
         if (off - start == slab) {
