@@ -12,6 +12,7 @@ static const struct {
     {"detect", seer_cli_detect, "detect objects in photos"},
     {"models", seer_cli_models, "list installed models"},
     {"bench", seer_cli_bench, "time a model alone (median/min/max ms)"},
+    {"eval", seer_cli_eval, "COCO detection metrics (mAP)"},
 };
 
 static void usage(FILE *f)
