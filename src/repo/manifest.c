@@ -239,6 +239,9 @@ static int parse_input(const cJSON *in, struct seer_arena *a, struct seer_manife
                          &m->input.interpolation, err)))
         return rc;
     m->input.nchw = layout && !strcmp(layout, "NCHW");
+    /* The image module writes uint8 tensors interleaved only (what TFLite models take). */
+    if (m->input.nchw && !strcmp(m->input.dtype, "uint8"))
+        return seer_errf(err, SEER_EFORMAT, MF ": input.layout must be 'NHWC' for uint8");
     m->input.bgr = chans && !strcmp(chans, "BGR");
     return SEER_OK;
 }
