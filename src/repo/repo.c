@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -480,4 +481,109 @@ int seer_repo_list(struct seer_repo *r, struct seer_arena *a, struct seer_repo_e
 out:
     pthread_mutex_unlock(&r->mu);
     return rc;
+}
+
+static int cmp_version_desc(const void *pa, const void *pb)
+{
+    const struct found *a = pa, *b = pb;
+
+    return (a->version < b->version) - (a->version > b->version);
+}
+
+/* Tries the version folders of one model from the highest down. */
+static int load_highest(const char *mdir, const char *name, const struct seer_model_opts *o,
+                        struct seer_model **out, struct seer_err *err)
+{
+    struct found *v = NULL;
+    int n = 0, cap = 0, rc = SEER_OK;
+    struct seer_err first = {{0}};
+    int first_rc = 0;
+    DIR *d = opendir(mdir);
+    struct dirent *de;
+    char vdir[PATH_MAX];
+
+    if (!d)
+        return seer_errf(err, SEER_ENOTFOUND, "%s: cannot open the folder", mdir);
+    while (rc == SEER_OK && (de = readdir(d))) {
+        long long ver = seer__version_parse(de->d_name);
+
+        if (ver < 1 ||
+            snprintf(vdir, sizeof(vdir), "%s/%s", mdir, de->d_name) >= (int)sizeof(vdir) ||
+            !is_dir(vdir))
+            continue;
+        rc = push_found(&v, &n, &cap, name ? name : "", (int)ver, vdir);
+    }
+    closedir(d);
+    if (rc) {
+        seer_free(v);
+        return seer_errf(err, rc, "%s: too many version folders", mdir);
+    }
+    if (n == 0) {
+        seer_free(v);
+        return seer_errf(err, SEER_ENOTFOUND, "%s: no version folders (1/, 2/, ...)", mdir);
+    }
+    qsort(v, (size_t)n, sizeof(*v), cmp_version_desc);
+    rc = SEER_ENOTFOUND;
+    for (int i = 0; i < n; i++) {
+        struct seer_err e = {{0}};
+
+        rc = seer_model_load(v[i].dir, name, v[i].version, o, out, &e);
+        if (!rc) {
+            if (first_rc)
+                seer_log_warn("%s; using version %d", first.msg, v[i].version);
+            break;
+        }
+        if (!first_rc) {
+            first = e;
+            first_rc = rc;
+        }
+    }
+    if (rc)
+        rc = seer_errf(err, first_rc, "%s", first.msg);
+    seer_free(v);
+    return rc;
+}
+
+/* A folder holds a model itself (rather than version folders) when it has a manifest or
+ * a model file. */
+static bool holds_model(const char *dir)
+{
+    struct seer_arena *a = seer_arena_new(1024);
+    struct seer_manifest m;
+    char path[PATH_MAX];
+    bool yes;
+
+    if (snprintf(path, sizeof(path), "%s/" SEER__MANIFEST_NAME, dir) < (int)sizeof(path) &&
+        access(path, F_OK) == 0) {
+        seer_arena_free(a);
+        return true;
+    }
+    yes = a && seer__manifest_default(dir, a, &m, NULL) == SEER_OK;
+    seer_arena_free(a);
+    return yes;
+}
+
+int seer__repo_load_one(const char *models_dir, const char *spec,
+                        const struct seer_model_opts *o, struct seer_model **out,
+                        struct seer_err *err)
+{
+    char mdir[PATH_MAX];
+
+    *out = NULL;
+    /* A name is looked up in the repository; anything that looks like a path, or names a
+     * folder that exists while the repository has no such model, is a folder. */
+    if (seer__model_name_ok(spec) && !strchr(spec, '/')) {
+        if (snprintf(mdir, sizeof(mdir), "%s/%s", models_dir, spec) < (int)sizeof(mdir) &&
+            is_dir(mdir))
+            return load_highest(mdir, spec, o, out, err);
+        if (!is_dir(spec))
+            return seer_errf(err, SEER_ENOTFOUND,
+                             "model '%s' not found in %s (scripts/setup installs the default "
+                             "models; --model PATH loads a folder)", spec, models_dir);
+    }
+    if (!is_dir(spec))
+        return seer_errf(err, SEER_ENOTFOUND, "%s: no such model folder", spec);
+    if (holds_model(spec))
+        return seer_model_load(spec, NULL, 0, o, out, err);
+    return load_highest(spec, NULL, o, out, err);
 }

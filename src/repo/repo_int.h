@@ -42,4 +42,12 @@ long long seer__version_parse(const char *name);
  * with '.'; at most 128 bytes): it ends up in URLs and file paths. */
 bool seer__model_name_ok(const char *name);
 
+/* Loads one model for a command-line tool without opening the whole repository: spec is
+ * a model name in models_dir (its highest version that loads; a failure of a higher one
+ * is logged as a warning) or a path to a folder (a model folder, or a folder of version
+ * folders). ENOTFOUND names what was looked for. */
+int seer__repo_load_one(const char *models_dir, const char *spec,
+                        const struct seer_model_opts *o, struct seer_model **out,
+                        struct seer_err *err);
+
 #endif /* SEER_REPO_INT_H */
