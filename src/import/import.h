@@ -1,0 +1,57 @@
+/*
+ * Model importers: each turns a model file format into a struct seer_graph (see
+ * include/seer/graph.h). Importers read untrusted bytes: every size is checked against
+ * struct seer_limits and every error names its place (node, weight, byte offset).
+ *
+ * The graph returned through *out is owned by the caller (seer_graph_free). On failure
+ * *out is NULL and nothing leaks. The importers copy (and dequantise) what they keep, so
+ * the input buffers are only borrowed for the duration of the call.
+ */
+#ifndef SEER_IMPORT_H
+#define SEER_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <seer/graph.h>
+#include <seer/status.h>
+#include <seer/tensor.h>
+
+/* Options shared by the importers. A zeroed struct (or NULL) means the defaults. */
+struct seer_import_opts {
+    /* Shape for a model input whose dims the model leaves unknown (-1), e.g. from the
+     * model manifest's input size. Used only for the unknown dims, and only when its rank
+     * matches the input's. input_ndim 0: none. */
+    int input_ndim;
+    int64_t input_dims[SEER_MAX_DIMS];
+};
+
+/* TF.js graph models */
+/* Parses a TF.js graph model from memory: json[0..n) is model.json; weights[0..n_weights)
+ * is the concatenation of its shards in manifest order. Builds *out (caller frees).
+ * lim may be NULL for the defaults. */
+int seer_tfjs_import_mem(const uint8_t *json, size_t n, const uint8_t *weights,
+                         size_t n_weights, const struct seer_limits *lim,
+                         struct seer_graph **out, struct seer_err *err);
+/* Reads path (model.json) and its shards from the same folder. A missing shard is EIO
+ * and a shard whose size differs from what the manifest implies is EFORMAT; both name
+ * the file. */
+int seer_tfjs_import_file(const char *path, const struct seer_limits *lim,
+                          struct seer_graph **out, struct seer_err *err);
+/* The same with options (opts may be NULL). */
+int seer_tfjs_import_mem_opts(const uint8_t *json, size_t n, const uint8_t *weights,
+                              size_t n_weights, const struct seer_limits *lim,
+                              const struct seer_import_opts *opts, struct seer_graph **out,
+                              struct seer_err *err);
+int seer_tfjs_import_file_opts(const char *path, const struct seer_limits *lim,
+                               const struct seer_import_opts *opts, struct seer_graph **out,
+                               struct seer_err *err);
+
+/* Names */
+/* Finds the value a TensorFlow tensor name refers to: "x" and "x:0" are output 0 of node
+ * x, "x:1" its output 1 (the builder names single-output values "x" and the outputs of
+ * multi-output nodes "x:i"). Also finds inputs and constants by node name. NULL when
+ * absent. Linear in the number of values: for tools, tests and binding by name. */
+struct seer_value *seer_import_find_tensor(const struct seer_graph *g, const char *tf_name);
+
+#endif /* SEER_IMPORT_H */
