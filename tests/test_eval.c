@@ -20,10 +20,18 @@
 #define EPS DBL_EPSILON
 
 enum {
-    AP = SEER_EVAL_METRIC_AP, AP50 = SEER_EVAL_METRIC_AP50, AP75 = SEER_EVAL_METRIC_AP75,
-    APS = SEER_EVAL_METRIC_APS, APM = SEER_EVAL_METRIC_APM, APL = SEER_EVAL_METRIC_APL,
-    AR1 = SEER_EVAL_METRIC_AR1, AR10 = SEER_EVAL_METRIC_AR10, AR100 = SEER_EVAL_METRIC_AR100,
-    ARS = SEER_EVAL_METRIC_ARS, ARM = SEER_EVAL_METRIC_ARM, ARL = SEER_EVAL_METRIC_ARL,
+    AP = SEER_EVAL_METRIC_AP,
+    AP50 = SEER_EVAL_METRIC_AP50,
+    AP75 = SEER_EVAL_METRIC_AP75,
+    APS = SEER_EVAL_METRIC_APS,
+    APM = SEER_EVAL_METRIC_APM,
+    APL = SEER_EVAL_METRIC_APL,
+    AR1 = SEER_EVAL_METRIC_AR1,
+    AR10 = SEER_EVAL_METRIC_AR10,
+    AR100 = SEER_EVAL_METRIC_AR100,
+    ARS = SEER_EVAL_METRIC_ARS,
+    ARM = SEER_EVAL_METRIC_ARM,
+    ARL = SEER_EVAL_METRIC_ARL,
 };
 
 /* Parses gt_json and evaluates dets against it. */
@@ -40,8 +48,9 @@ static int eval_str(const char *gt_json, const struct seer_eval_det *dets, size_
 }
 
 /* One image (id 1), one category (id 1) unless the test says otherwise. */
-#define GT_HEAD "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\"}], " \
-                "\"categories\": [{\"id\": 1, \"name\": \"thing\"}], \"annotations\": ["
+#define GT_HEAD                                                                                    \
+    "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\"}], "                                       \
+    "\"categories\": [{\"id\": 1, \"name\": \"thing\"}], \"annotations\": ["
 /* Ground truth with one image and category holding boxes[i] = {x, y, w, h, iscrowd},
  * area w*h. */
 static const char *gt_text(char *buf, size_t cap, const double (*boxes)[5], size_t n)
@@ -80,8 +89,10 @@ TEST(perfect_detections_score_one)
         "{\"id\": 5, \"image_id\": 12, \"category_id\": 9, \"bbox\": [1.5, 2.5, 40.25, 30.5],"
         " \"area\": 1200, \"iscrowd\": 0}]}";
     struct seer_eval_det d[] = {
-        {7, 1, {5, 5, 20, 20}, 0.9},      {7, 5, {50, 50, 60, 60}, 0.8},
-        {3, 1, {0, 0, 300, 200}, 0.7},    {12, 9, {1.5, 2.5, 40.25, 30.5}, 0.6},
+        {7, 1, {5, 5, 20, 20}, 0.9},
+        {7, 5, {50, 50, 60, 60}, 0.8},
+        {3, 1, {0, 0, 300, 200}, 0.7},
+        {12, 9, {1.5, 2.5, 40.25, 30.5}, 0.6},
     };
     struct seer_eval_metrics m;
     struct seer_err err = {""};
@@ -261,8 +272,8 @@ TEST(categories_without_real_gt_are_left_out_of_the_mean)
         " \"area\": 2500, \"iscrowd\": 0},"
         "{\"id\": 2, \"image_id\": 1, \"category_id\": 2, \"bbox\": [0, 0, 500, 500],"
         " \"area\": 250000, \"iscrowd\": 1}]}";
-    struct seer_eval_det d[] = {{1, 1, {0, 0, 50, 50}, 0.9}, {1, 2, {10, 10, 30, 30}, 0.8},
-                                {1, 4, {0, 0, 50, 50}, 0.99}};
+    struct seer_eval_det d[] = {
+        {1, 1, {0, 0, 50, 50}, 0.9}, {1, 2, {10, 10, 30, 30}, 0.8}, {1, 4, {0, 0, 50, 50}, 0.99}};
     struct seer_eval_metrics m;
     struct seer_err err = {""};
 
@@ -347,7 +358,9 @@ TEST(malformed_json_names_line_and_offset)
     ASSERT(strstr(err.msg, "line 3"));
     ASSERT(strstr(err.msg, "offset"));
     ASSERT_EQ(parse_dets_err("[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,3,4], "
-                             "\"score\": 0.5} {}]", &err), SEER_EFORMAT);
+                             "\"score\": 0.5} {}]",
+                             &err),
+              SEER_EFORMAT);
     ASSERT(strstr(err.msg, "line 1, column 69 (offset 68)"));
     ASSERT(strstr(err.msg, "after element 0"));
     /* Truncated, empty, trailing text, wrong top-level types. */
@@ -371,17 +384,23 @@ TEST(bad_fields_name_the_index_and_field)
 
     ASSERT_EQ(parse_dets_err("[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,3,4], "
                              "\"score\": 0.5}, {\"image_id\": 1, \"category_id\": 1, "
-                             "\"bbox\": [1,2,3], \"score\": 0.5}]", &err), SEER_EFORMAT);
+                             "\"bbox\": [1,2,3], \"score\": 0.5}]",
+                             &err),
+              SEER_EFORMAT);
     ASSERT(strstr(err.msg, "detections[1].bbox"));
     ASSERT(strstr(err.msg, "got 3"));
     ASSERT_EQ(parse_dets_err("[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,\"3\",4], "
-                             "\"score\": 0.5}]", &err), SEER_EFORMAT);
+                             "\"score\": 0.5}]",
+                             &err),
+              SEER_EFORMAT);
     ASSERT(strstr(err.msg, "detections[0].bbox[2]"));
     ASSERT_EQ(parse_dets_err("[{\"image_id\": 1.5, \"category_id\": 1, \"bbox\": [1,2,3,4], "
-                             "\"score\": 0.5}]", &err), SEER_EFORMAT);
+                             "\"score\": 0.5}]",
+                             &err),
+              SEER_EFORMAT);
     ASSERT(strstr(err.msg, "detections[0].image_id"));
-    ASSERT_EQ(parse_dets_err("[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,3,4]}]",
-                             &err), SEER_EFORMAT);
+    ASSERT_EQ(parse_dets_err("[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,3,4]}]", &err),
+              SEER_EFORMAT);
     ASSERT(strstr(err.msg, "detections[0]: missing \"score\""));
     ASSERT_EQ(parse_dets_err("[3]", &err), SEER_EFORMAT);
     ASSERT(strstr(err.msg, "detections[0]: expected an object"));
@@ -390,13 +409,19 @@ TEST(bad_fields_name_the_index_and_field)
                            "\"annotations\": [{\"image_id\": 1, \"category_id\": 1, "
                            "\"bbox\": [0,0,1,1], \"area\": 1, \"iscrowd\": 0}, "
                            "{\"image_id\": 1, \"category_id\": 1, \"bbox\": [0,0,1,1], "
-                           "\"iscrowd\": 0}]}", &err), SEER_EFORMAT);
+                           "\"iscrowd\": 0}]}",
+                           &err),
+              SEER_EFORMAT);
     ASSERT(strstr(err.msg, "annotations[1]: missing \"area\""));
     ASSERT_EQ(parse_gt_err("{\"images\": [{\"id\": 1}, {\"id\": \"2\"}], \"categories\": [], "
-                           "\"annotations\": []}", &err), SEER_EFORMAT);
+                           "\"annotations\": []}",
+                           &err),
+              SEER_EFORMAT);
     ASSERT(strstr(err.msg, "images[1].id"));
     ASSERT_EQ(parse_gt_err("{\"images\": [], \"categories\": [{\"name\": \"x\"}], "
-                           "\"annotations\": []}", &err), SEER_EFORMAT);
+                           "\"annotations\": []}",
+                           &err),
+              SEER_EFORMAT);
     ASSERT(strstr(err.msg, "categories[0]: missing \"id\""));
 }
 
@@ -419,8 +444,8 @@ TEST(empty_annotation_file_gives_minus_one)
     struct seer_eval_metrics m;
     struct seer_err err = {""};
 
-    ASSERT_OK(eval_str("{\"images\": [], \"annotations\": [], \"categories\": []}", NULL, 0, &m,
-                       &err));
+    ASSERT_OK(
+        eval_str("{\"images\": [], \"annotations\": [], \"categories\": []}", NULL, 0, &m, &err));
     for (int i = 0; i < SEER_EVAL_METRIC_COUNT; i++)
         ASSERT_EQ(m.v[i], -1);
 }
@@ -518,8 +543,7 @@ static void check_reference(const char *model)
     cJSON *ref = NULL;
 
     snprintf(rel, sizeof(rel), "golden/reference/%s-coco-dev.json", model);
-    if (!shared("data/coco-dev/instances.json", ann, sizeof(ann)) ||
-        !shared(rel, res, sizeof(res)))
+    if (!shared("data/coco-dev/instances.json", ann, sizeof(ann)) || !shared(rel, res, sizeof(res)))
         T_SKIP("needs ../shared/data/coco-dev/instances.json and ../shared/%s", rel);
     snprintf(rel, sizeof(rel), "golden/reference/metrics/%s-coco-dev.json", model);
     if (!shared(rel, want, sizeof(want)))
@@ -547,8 +571,8 @@ static void check_reference(const char *model)
         }
         double diff = fabs(m.v[i] - v->valuedouble);
         if (diff > 1e-3)
-            printf("    %s: %s = %.6f, pycocotools %.6f\n", model, seer_eval_metric_key(i),
-                   m.v[i], v->valuedouble);
+            printf("    %s: %s = %.6f, pycocotools %.6f\n", model, seer_eval_metric_key(i), m.v[i],
+                   v->valuedouble);
         worst = diff > worst ? diff : worst;
     }
     cJSON_Delete(ref);
@@ -639,8 +663,7 @@ TEST(five_thousand_images_run_fast)
         len += (size_t)snprintf(gt_json + len, cap - len, "%s{\"id\": %d}", i ? "," : "", i);
     len += (size_t)snprintf(gt_json + len, cap - len, "], \"categories\": [");
     for (int c = 1; c <= 80; c++)
-        len += (size_t)snprintf(gt_json + len, cap - len, "%s{\"id\": %d}", c > 1 ? "," : "",
-                                c);
+        len += (size_t)snprintf(gt_json + len, cap - len, "%s{\"id\": %d}", c > 1 ? "," : "", c);
     len += (size_t)snprintf(gt_json + len, cap - len, "], \"annotations\": [");
     size_t nd = 0;
     for (int i = 0; i < N_IMG; i++) {

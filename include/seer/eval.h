@@ -92,8 +92,7 @@ void seer_eval_gt_free(struct seer_eval_gt *gt);
 const struct seer_eval_image *seer_eval_gt_images(const struct seer_eval_gt *gt, size_t *n);
 
 /* The categories, sorted by id with duplicates removed. Borrows from gt. */
-const struct seer_eval_category *seer_eval_gt_categories(const struct seer_eval_gt *gt,
-                                                          size_t *n);
+const struct seer_eval_category *seer_eval_gt_categories(const struct seer_eval_gt *gt, size_t *n);
 
 /* Loading detections */
 
@@ -114,8 +113,8 @@ int seer_eval_dets_load(const char *path, struct seer_eval_det **out, size_t *n_
  * and summarize() do for iouType "bbox". Every detection's image must be one of gt's
  * images (EFORMAT naming the detection index and image id otherwise, where pycocotools
  * asserts); detections of categories gt does not list are counted and skipped. ENOMEM. */
-int seer_eval_coco(const struct seer_eval_gt *gt, const struct seer_eval_det *dets,
-                   size_t n_dets, struct seer_eval_metrics *out, struct seer_err *err);
+int seer_eval_coco(const struct seer_eval_gt *gt, const struct seer_eval_det *dets, size_t n_dets,
+                   struct seer_eval_metrics *out, struct seer_err *err);
 
 /* Reporting */
 

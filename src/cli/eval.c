@@ -23,19 +23,18 @@ struct opts {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: seer eval --annotations FILE --detections FILE [--json]\n"
-            "       seer eval --annotations FILE --model NAME --images DIR [--json]\n"
-            "\n"
-            "Prints the 12 COCO box metrics (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100,\n"
-            "ARs, ARm, ARl) as pycocotools' COCOeval computes and prints them.\n"
-            "\n"
-            "  --annotations FILE  COCO annotation file (images, annotations, categories)\n"
-            "  --detections FILE   COCO results file: [{\"image_id\", \"category_id\", "
-            "\"bbox\", \"score\"}]\n"
-            "  --model NAME        run an installed model over the annotation file's images\n"
-            "  --images DIR        folder holding the images' file_name entries (with --model)\n"
-            "  --json              print one JSON object with the 12 metrics instead\n");
+    fprintf(f, "usage: seer eval --annotations FILE --detections FILE [--json]\n"
+               "       seer eval --annotations FILE --model NAME --images DIR [--json]\n"
+               "\n"
+               "Prints the 12 COCO box metrics (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100,\n"
+               "ARs, ARm, ARl) as pycocotools' COCOeval computes and prints them.\n"
+               "\n"
+               "  --annotations FILE  COCO annotation file (images, annotations, categories)\n"
+               "  --detections FILE   COCO results file: [{\"image_id\", \"category_id\", "
+               "\"bbox\", \"score\"}]\n"
+               "  --model NAME        run an installed model over the annotation file's images\n"
+               "  --images DIR        folder holding the images' file_name entries (with --model)\n"
+               "  --json              print one JSON object with the 12 metrics instead\n");
 }
 
 /* Accepts "--name value" and "--name=value". */
@@ -98,9 +97,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
  * TODO(#2): fill this in with the detect path; until then --model reports that it is
  * missing and exits 2.
  */
-static int dets_from_model(const char *model, const char *images_dir,
-                           const struct seer_eval_gt *gt, struct seer_eval_det **out,
-                           size_t *n_dets, struct seer_err *err)
+static int dets_from_model(const char *model, const char *images_dir, const struct seer_eval_gt *gt,
+                           struct seer_eval_det **out, size_t *n_dets, struct seer_err *err)
 {
     (void)model;
     (void)images_dir;
@@ -147,9 +145,10 @@ int seer_cli_eval(int argc, char **argv)
         goto out;
     }
     if (m.n_dets_unknown_category)
-        fprintf(stderr, "seer eval: warning: %zu of %zu detections have a category_id that is "
-                "not in %s; they were skipped\n", m.n_dets_unknown_category, m.n_dets,
-                o.annotations);
+        fprintf(stderr,
+                "seer eval: warning: %zu of %zu detections have a category_id that is "
+                "not in %s; they were skipped\n",
+                m.n_dets_unknown_category, m.n_dets, o.annotations);
     if (o.json) {
         char buf[512];
         size_t len = seer_eval_metrics_json(&m, buf, sizeof(buf));

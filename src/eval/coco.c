@@ -18,11 +18,11 @@
 
 #include "core/alloc.h"
 
-#define N_THR 10    /* IoU thresholds .50:.05:.95 */
-#define N_REC 101   /* recall thresholds 0:.01:1 */
-#define N_AREA 4    /* all, small, medium, large */
-#define N_MAXDET 3  /* 1, 10, 100 */
-#define MAX_DET 100 /* maxDets[-1]: only this many detections per cell are looked at */
+#define N_THR    10  /* IoU thresholds .50:.05:.95 */
+#define N_REC    101 /* recall thresholds 0:.01:1 */
+#define N_AREA   4   /* all, small, medium, large */
+#define N_MAXDET 3   /* 1, 10, 100 */
+#define MAX_DET  100 /* maxDets[-1]: only this many detections per cell are looked at */
 
 enum { ALL, SMALL, MEDIUM, LARGE }; /* area range indices */
 
@@ -45,8 +45,8 @@ struct dref {
 /* A detection that takes part in its category's accumulation (rank < MAX_DET). */
 struct cdet {
     double score;
-    uint32_t rank;              /* position in its cell after the score sort */
-    uint8_t st[N_AREA][N_THR];  /* ST_* per area range and IoU threshold */
+    uint32_t rank;             /* position in its cell after the score sort */
+    uint8_t st[N_AREA][N_THR]; /* ST_* per area range and IoU threshold */
 };
 
 /* Sort key for accumulate(): score descending, then the concatenation position. */
@@ -57,19 +57,19 @@ struct skey {
 
 /* Per-category numbers kept for summarize(). */
 struct cat_result {
-    bool valid[N_AREA];                      /* some non-ignored gt in the area range */
+    bool valid[N_AREA];                       /* some non-ignored gt in the area range */
     double prec_sum[N_AREA][N_MAXDET][N_THR]; /* sum over the 101 recall thresholds */
     double recall[N_AREA][N_MAXDET][N_THR];
 };
 
 /* Scratch that grows to the largest cell or category seen. */
 struct scratch {
-    double *iou;       /* D x G */
+    double *iou; /* D x G */
     size_t iou_cap;
-    uint32_t *perm;    /* gt order with ignored ones last */
+    uint32_t *perm; /* gt order with ignored ones last */
     uint8_t *gtig, *crowd, *gtm;
     size_t g_cap;
-    struct cdet *cd;   /* the current category's detections, in concatenation order */
+    struct cdet *cd; /* the current category's detections, in concatenation order */
     struct skey *keys;
     double *pr, *rc;
     size_t d_cap;
@@ -153,16 +153,14 @@ static bool scratch_gts(struct scratch *s, size_t d, size_t g)
 {
     size_t cells, cap = s->g_cap;
 
-    if (!seer_mul_size(d, g, &cells) || !grow((void **)&s->iou, &s->iou_cap, cells,
-                                              sizeof(double)))
+    if (!seer_mul_size(d, g, &cells) || !grow((void **)&s->iou, &s->iou_cap, cells, sizeof(double)))
         return false;
     if (g <= s->g_cap)
         return true;
     /* All four per-gt arrays share g_cap, so grow them from the same old capacity. */
     size_t c1 = cap, c2 = cap, c3 = cap;
-    if (!grow((void **)&s->perm, &c1, g, sizeof(uint32_t)) ||
-        !grow((void **)&s->gtig, &c2, g, 1) || !grow((void **)&s->crowd, &c3, g, 1) ||
-        !grow((void **)&s->gtm, &s->g_cap, g, 1))
+    if (!grow((void **)&s->perm, &c1, g, sizeof(uint32_t)) || !grow((void **)&s->gtig, &c2, g, 1) ||
+        !grow((void **)&s->crowd, &c3, g, 1) || !grow((void **)&s->gtm, &s->g_cap, g, 1))
         return false;
     return true;
 }
@@ -185,10 +183,9 @@ static void scratch_clear(struct scratch *s)
  * ds[0..nd) already sorted by score and cut to MAX_DET. Writes each detection's state per
  * area range and threshold into out[0..nd), and adds the non-ignored gts to npig[].
  */
-static void eval_cell(const struct params *p, struct scratch *s,
-                      const struct seer__coco_box *gt, size_t ng, const struct dref *ds,
-                      const struct seer_eval_det *dets, size_t nd, struct cdet *out,
-                      size_t npig[N_AREA])
+static void eval_cell(const struct params *p, struct scratch *s, const struct seer__coco_box *gt,
+                      size_t ng, const struct dref *ds, const struct seer_eval_det *dets, size_t nd,
+                      struct cdet *out, size_t npig[N_AREA])
 {
     for (size_t d = 0; d < nd; d++)
         for (size_t g = 0; g < ng; g++)
@@ -316,8 +313,8 @@ static void accumulate(const struct params *p, struct scratch *s, size_t n,
 }
 
 /* summarize(): the mean over categories (and thresholds) of the entries that are not -1. */
-static double summarize(const struct cat_result *res, size_t n_cats, bool ap, int t0, int t1,
-                        int a, int m)
+static double summarize(const struct cat_result *res, size_t n_cats, bool ap, int t0, int t1, int a,
+                        int m)
 {
     double sum = 0;
     size_t n = 0;
@@ -356,13 +353,14 @@ static int index_dets(const struct seer_eval_gt *gt, const struct seer_eval_det 
         /* pycocotools' loadRes asserts this: results must be for the gt's images. */
         if (img < 0) {
             seer_free(refs);
-            return seer_errf(err, SEER_EFORMAT, "detections[%zu]: image_id %lld is not an "
-                             "image of the annotation file", i, (long long)dets[i].image_id);
+            return seer_errf(err, SEER_EFORMAT,
+                             "detections[%zu]: image_id %lld is not an "
+                             "image of the annotation file",
+                             i, (long long)dets[i].image_id);
         }
         if (!isfinite(dets[i].score)) {
             seer_free(refs);
-            return seer_errf(err, SEER_EFORMAT, "detections[%zu].score: not a finite number",
-                             i);
+            return seer_errf(err, SEER_EFORMAT, "detections[%zu].score: not a finite number", i);
         }
         cat = seer__coco_find_category(gt, dets[i].category_id);
         if (cat < 0) {
@@ -381,8 +379,8 @@ static int index_dets(const struct seer_eval_gt *gt, const struct seer_eval_det 
     return SEER_OK;
 }
 
-int seer_eval_coco(const struct seer_eval_gt *gt, const struct seer_eval_det *dets,
-                   size_t n_dets, struct seer_eval_metrics *out, struct seer_err *err)
+int seer_eval_coco(const struct seer_eval_gt *gt, const struct seer_eval_det *dets, size_t n_dets,
+                   struct seer_eval_metrics *out, struct seer_err *err)
 {
     struct params p;
     struct scratch s = {0};
@@ -415,8 +413,7 @@ int seer_eval_coco(const struct seer_eval_gt *gt, const struct seer_eval_det *de
 
         /* Cells of this category in image order: the union of images with a gt box or a
          * detection of it (pycocotools skips cells with neither). */
-        while ((gi < gt->n_boxes && gt->boxes[gi].cat == k) ||
-               (di < n_refs && refs[di].cat == k)) {
+        while ((gi < gt->n_boxes && gt->boxes[gi].cat == k) || (di < n_refs && refs[di].cat == k)) {
             uint32_t img = UINT32_MAX;
             if (gi < gt->n_boxes && gt->boxes[gi].cat == k)
                 img = gt->boxes[gi].img;

@@ -24,13 +24,13 @@ struct seer__coco_box {
 };
 
 struct seer_eval_gt {
-    struct seer_eval_image *images;  /* sorted by id, unique */
+    struct seer_eval_image *images; /* sorted by id, unique */
     size_t n_images;
     struct seer_eval_category *cats; /* sorted by id, unique */
     size_t n_cats;
-    struct seer__coco_box *boxes;    /* sorted by (cat, img, order in the file) */
+    struct seer__coco_box *boxes; /* sorted by (cat, img, order in the file) */
     size_t n_boxes;
-    struct seer_arena *strings;      /* file names and category names */
+    struct seer_arena *strings; /* file names and category names */
 };
 
 /* Index of the image with this id, or -1. */

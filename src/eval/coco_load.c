@@ -98,8 +98,7 @@ static int jr_value(struct jrd *r, cJSON **out)
         return jr_fail(r, r->p, "unexpected end of input");
     v = cJSON_ParseWithLengthOpts(r->p, (size_t)(r->end - r->p), &endp, 0);
     if (!v)
-        return jr_fail(r, endp && endp >= r->p && endp <= r->end ? endp : r->p,
-                       "invalid JSON");
+        return jr_fail(r, endp && endp >= r->p && endp <= r->end ? endp : r->p, "invalid JSON");
     r->p = endp;
     *out = v;
     return SEER_OK;
@@ -184,8 +183,7 @@ static int get_num(const cJSON *o, const char *key, const char *arr, size_t i, d
     if (!v)
         return SEER_EFORMAT;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return seer_errf(err, SEER_EFORMAT, "%s[%zu].%s: expected a finite number", arr, i,
-                         key);
+        return seer_errf(err, SEER_EFORMAT, "%s[%zu].%s: expected a finite number", arr, i, key);
     *out = v->valuedouble;
     return SEER_OK;
 }
@@ -200,14 +198,13 @@ static int get_id(const cJSON *o, const char *key, const char *arr, size_t i, in
     if (rc)
         return rc;
     if (d != floor(d) || fabs(d) > MAX_EXACT_INT)
-        return seer_errf(err, SEER_EFORMAT, "%s[%zu].%s: expected an integer id, got %.17g",
-                         arr, i, key, d);
+        return seer_errf(err, SEER_EFORMAT, "%s[%zu].%s: expected an integer id, got %.17g", arr, i,
+                         key, d);
     *out = (int64_t)d;
     return SEER_OK;
 }
 
-static int get_bbox(const cJSON *o, const char *arr, size_t i, double out[4],
-                    struct seer_err *err)
+static int get_bbox(const cJSON *o, const char *arr, size_t i, double out[4], struct seer_err *err)
 {
     const cJSON *v = field(o, "bbox", arr, i, err);
     int n, j = 0;
@@ -216,16 +213,15 @@ static int get_bbox(const cJSON *o, const char *arr, size_t i, double out[4],
     if (!v)
         return SEER_EFORMAT;
     if (!cJSON_IsArray(v))
-        return seer_errf(err, SEER_EFORMAT, "%s[%zu].bbox: expected an array [x, y, w, h]",
-                         arr, i);
+        return seer_errf(err, SEER_EFORMAT, "%s[%zu].bbox: expected an array [x, y, w, h]", arr, i);
     n = cJSON_GetArraySize(v);
     if (n != 4)
-        return seer_errf(err, SEER_EFORMAT, "%s[%zu].bbox: expected 4 numbers [x, y, w, h], "
-                         "got %d", arr, i, n);
-    cJSON_ArrayForEach(e, v) {
+        return seer_errf(err, SEER_EFORMAT, "%s[%zu].bbox: expected 4 numbers [x, y, w, h], got %d",
+                         arr, i, n);
+    for (e = v->child; e; e = e->next) {
         if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
-            return seer_errf(err, SEER_EFORMAT, "%s[%zu].bbox[%d]: expected a finite number",
-                             arr, i, j);
+            return seer_errf(err, SEER_EFORMAT, "%s[%zu].bbox[%d]: expected a finite number", arr,
+                             i, j);
         out[j++] = e->valuedouble;
     }
     return SEER_OK;
@@ -236,8 +232,7 @@ static int want_object(const cJSON *v, const char *arr, size_t i, struct seer_er
     if (!cJSON_IsObject(v))
         return seer_errf(err, SEER_EFORMAT, "%s[%zu]: expected an object", arr, i);
     if (i >= SEER__COCO_MAX_ITEMS)
-        return seer_errf(err, SEER_ELIMIT, "%s: more than %zu elements", arr,
-                         SEER__COCO_MAX_ITEMS);
+        return seer_errf(err, SEER_ELIMIT, "%s: more than %zu elements", arr, SEER__COCO_MAX_ITEMS);
     return SEER_OK;
 }
 
@@ -278,8 +273,7 @@ static int on_image(void *ctx, const cJSON *v, size_t i, struct seer_err *err)
     double d;
     int rc;
 
-    if ((rc = want_object(v, "images", i, err)) || (rc = get_id(v, "id", "images", i, &im.id,
-                                                               err)))
+    if ((rc = want_object(v, "images", i, err)) || (rc = get_id(v, "id", "images", i, &im.id, err)))
         return rc;
     rc = get_opt_str(v, "file_name", "images", i, g->strings, &im.file_name, err);
     if (rc)
@@ -326,11 +320,10 @@ static int on_annotation(void *ctx, const cJSON *v, size_t i, struct seer_err *e
     const cJSON *crowd;
     int rc;
 
-    if ((rc = want_object(v, arr, i, err)) || (rc = get_id(v, "image_id", arr, i,
-                                                            &a.image_id, err)) ||
+    if ((rc = want_object(v, arr, i, err)) ||
+        (rc = get_id(v, "image_id", arr, i, &a.image_id, err)) ||
         (rc = get_id(v, "category_id", arr, i, &a.category_id, err)) ||
-        (rc = get_bbox(v, arr, i, a.bbox, err)) || (rc = get_num(v, "area", arr, i, &a.area,
-                                                                 err)))
+        (rc = get_bbox(v, arr, i, a.bbox, err)) || (rc = get_num(v, "area", arr, i, &a.area, err)))
         return rc;
     /* pycocotools reads iscrowd with int() and treats any non-zero value as a crowd. */
     crowd = field(v, "iscrowd", arr, i, err);
@@ -456,8 +449,8 @@ static int build_boxes(struct seer_eval_gt *gt, const struct raw_ann *raw, size_
             size_t a = lo, b = mid, k = lo;
 
             while (a < mid && b < hi)
-                tmp[k++] = cmp_box(&gt->boxes[b], &gt->boxes[a]) < 0 ? gt->boxes[b++]
-                                                                       : gt->boxes[a++];
+                tmp[k++] =
+                    cmp_box(&gt->boxes[b], &gt->boxes[a]) < 0 ? gt->boxes[b++] : gt->boxes[a++];
             while (a < mid)
                 tmp[k++] = gt->boxes[a++];
             while (b < hi)
@@ -599,8 +592,7 @@ const struct seer_eval_image *seer_eval_gt_images(const struct seer_eval_gt *gt,
     return gt->images;
 }
 
-const struct seer_eval_category *seer_eval_gt_categories(const struct seer_eval_gt *gt,
-                                                          size_t *n)
+const struct seer_eval_category *seer_eval_gt_categories(const struct seer_eval_gt *gt, size_t *n)
 {
     *n = gt->n_cats;
     return gt->cats;
@@ -618,8 +610,8 @@ static int on_det(void *ctx, const cJSON *v, size_t i, struct seer_err *err)
     if ((rc = want_object(v, arr, i, err)) ||
         (rc = get_id(v, "image_id", arr, i, &d.image_id, err)) ||
         (rc = get_id(v, "category_id", arr, i, &d.category_id, err)) ||
-        (rc = get_bbox(v, arr, i, d.bbox, err)) || (rc = get_num(v, "score", arr, i, &d.score,
-                                                                 err)))
+        (rc = get_bbox(v, arr, i, d.bbox, err)) ||
+        (rc = get_num(v, "score", arr, i, &d.score, err)))
         return rc;
     struct seer_eval_det *slot = vec_push(dets, sizeof(*slot));
     if (!slot)
@@ -640,7 +632,8 @@ int seer_eval_dets_parse(const char *text, size_t n_bytes, struct seer_eval_det 
     jr_skip_bom(&r);
     jr_ws(&r);
     if (r.p < r.end && *r.p != '[')
-        return jr_fail(&r, r.p, "expected a JSON array of detections "
+        return jr_fail(&r, r.p,
+                       "expected a JSON array of detections "
                        "[{\"image_id\", \"category_id\", \"bbox\", \"score\"}, ...]");
     rc = jr_array(&r, "detections", (struct jr_elem_fn){on_det, &dets});
     if (!rc)
