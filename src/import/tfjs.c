@@ -446,8 +446,8 @@ static int build_graph(struct ctx *c)
     const cJSON *topo = cJSON_GetObjectItemCaseSensitive(c->root, "modelTopology");
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(topo, "node");
     const char *format = seer__json_str(c->root, "format");
-    struct tref *outs;
-    int n_outs, *stack, rc;
+    struct tref *outs = NULL;
+    int n_outs = 0, *stack, rc;
 
     if (!cJSON_IsObject(c->root))
         return seer_errf(c->err, SEER_EFORMAT, "not a JSON object");
