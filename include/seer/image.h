@@ -62,14 +62,17 @@ struct seer_image_prep {
  * are relative to img's own size (orig size only matters for box mapping). */
 void seer_image_to_tensor(const struct seer_image *img, const struct seer_image_prep *prep,
                           float *dst);
-/* The same for uint8 models: bilinear resize, rounded to nearest, RGB/BGR, NHWC. */
+/* The same for uint8 models: bilinear resize, rounded to nearest, RGB/BGR, NHWC (NCHW when
+ * prep->nchw). mean and std are not applied. */
 void seer_image_to_tensor_u8(const struct seer_image *img, const struct seer_image_prep *prep,
                              uint8_t *dst);
 
-/* Drawing on img in place (clipped to the image). Colours are 0xRRGGBB. */
+/* Drawing on img in place (clipped to the image). Colours are 0xRRGGBB. A rectangle's
+ * corners are inclusive and its lines grow inwards from them by thickness pixels. */
 void seer_image_draw_rect(struct seer_image *img, int x0, int y0, int x1, int y1,
                           int thickness, uint32_t rgb);
-/* Text in a built-in bitmap font, scale 1 = 8x13 px cells, on a filled background. */
+/* Text in a built-in bitmap font, scale 1 = 8x13 px cells, on a filled background box
+ * whose top-left corner is (x, y). Bytes outside printable ASCII show as '?'. */
 void seer_image_draw_label(struct seer_image *img, int x, int y, const char *text, int scale,
                            uint32_t fg, uint32_t bg);
 
