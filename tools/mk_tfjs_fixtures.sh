@@ -86,3 +86,60 @@ JSON
 printf '\000\000\300\077\000\000\000\300' > "$out/two_groups/group1-shard1of2.bin"
 printf '\000\000\100\100' > "$out/two_groups/group1-shard2of2.bin"
 printf '\001\000\000\000\003\000\000\000' > "$out/two_groups/group2-shard1of1.bin"
+
+# Seeds for fuzz/fuzz_tfjs.c: model.json, a NUL byte, then the concatenated shards.
+seeds=fuzz/corpus/tfjs
+mkdir -p "$seeds"
+{ cat "$out/conv_f16/model.json"; printf '\000'; cat "$out/conv_f16/group1-shard1of1.bin"; } \
+    > "$seeds/conv_f16"
+{ cat "$out/two_groups/model.json"; printf '\000'; cat "$out/two_groups/group1-shard1of2.bin" \
+    "$out/two_groups/group1-shard2of2.bin" "$out/two_groups/group2-shard1of1.bin"; } \
+    > "$seeds/two_groups"
+# TopKV2 with two outputs, ConcatV2 with an inline axis, control input, uint8 and float16.
+cat > "$seeds/topk_concat" <<'JSON'
+{"format": "graph-model", "modelTopology": {"node": [
+ {"name": "vals", "op": "Identity", "input": ["top"]},
+ {"name": "idx", "op": "Cast", "input": ["top:1"], "attr": {"DstT": {"type": "DT_FLOAT"}}},
+ {"name": "cat", "op": "ConcatV2", "input": ["vals", "idx", "ax"], "attr": {"N": {"i": "2"}}},
+ {"name": "top", "op": "TopKV2", "input": ["x", "k"], "attr": {"sorted": {"b": true}}},
+ {"name": "o", "op": "Mul", "input": ["cat", "h"]},
+ {"name": "q", "op": "Add", "input": ["o", "u", "^x"]},
+ {"name": "ax", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_INT32",
+  "tensorShape": {}, "intVal": [1]}}}},
+ {"name": "k", "op": "Const"}, {"name": "h", "op": "Const"}, {"name": "u", "op": "Const"},
+ {"name": "x", "op": "Placeholder", "attr": {"dtype": {"type": "DT_FLOAT"},
+  "shape": {"shape": {"dim": [{"size": "-1"}, {"size": "10"}]}}}}]},
+ "weightsManifest": [{"paths": ["a.bin"], "weights": [
+  {"name": "k", "shape": [], "dtype": "int32"},
+  {"name": "h", "shape": [], "dtype": "float32", "quantization": {"dtype": "float16"}},
+  {"name": "u", "shape": [2], "dtype": "float32",
+   "quantization": {"dtype": "uint8", "min": 0, "scale": 1}}]}]}
+JSON
+printf '\000\003\000\000\000\000\074\001\002' >> "$seeds/topk_concat"
+# Unknown dims filled from options, a fused depthwise conv with a residual, SplitV.
+cat > "$seeds/depthwise_split" <<'JSON'
+{"modelTopology": {"node": [
+ {"name": "x", "op": "Placeholder", "attr": {"shape": {"shape": {"dim": [{"size": "-1"},
+  {"size": "-1"}, {"size": "-1"}, {"size": "3"}]}}}},
+ {"name": "w", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_FLOAT",
+  "tensorShape": {"dim": [{"size": "1"}, {"size": "1"}, {"size": "3"}, {"size": "1"}]},
+  "floatVal": [0.5]}}}},
+ {"name": "b", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_FLOAT",
+  "tensorShape": {"dim": [{"size": "3"}]}, "tensorContent": "AACAPwAAAEAAAEBA"}}}},
+ {"name": "d", "op": "FusedDepthwiseConv2dNative", "input": ["x", "w", "b", "x"],
+  "attr": {"padding": {"s": "U0FNRQ=="}, "num_args": {"i": "2"},
+  "strides": {"list": {"i": ["1", "2", "2", "1"]}},
+  "fused_ops": {"list": {"s": ["Qmlhc0FkZA==", "QWRk", "UmVsdTY="]}}}},
+ {"name": "sz", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_INT32",
+  "tensorShape": {"dim": [{"size": "2"}]}, "intVal": [1, 2]}}}},
+ {"name": "ax", "op": "Const", "attr": {"value": {"tensor": {"dtype": "DT_INT32",
+  "tensorShape": {}, "intVal": [3]}}}},
+ {"name": "s", "op": "SplitV", "input": ["d", "sz", "ax"], "attr": {"num_split": {"i": "2"}}},
+ {"name": "y", "op": "Sigmoid", "input": ["s:1"]}]}}
+JSON
+# A cycle, and a truncated file.
+cat > "$seeds/cycle" <<'JSON'
+{"modelTopology": {"node": [{"name": "a", "op": "Relu", "input": ["b"]},
+ {"name": "b", "op": "Relu", "input": ["a"]}, {"name": "o", "op": "Relu", "input": ["a"]}]}}
+JSON
+head -c 700 "$out/conv_f16/model.json" > "$seeds/truncated"
