@@ -48,13 +48,7 @@
     X(SPLITV, splitv, "SplitV", false)                                                   \
     X(SOFTMAX, softmax, "Softmax", true)
 
-/* Kernels are declared weak while the op set is being filled in, so an op whose file has
- * not landed yet is reported as unsupported by name instead of breaking the link.
- * TODO(#2): drop the weak attribute once every listed op has its reference kernel. */
-#define DECL(E, f, n, par)                                                               \
-    int seer_shape_##f(struct seer_node *nd, struct seer_err *err) __attribute__((weak)); \
-    void seer_kref_##f(const struct seer_kctx *k, const struct seer_node *nd)             \
-        __attribute__((weak));
+#define DECL(E, f, n, par) SEER_DECLARE_OP(f);
 OPS(DECL)
 #undef DECL
 
