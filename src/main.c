@@ -16,6 +16,7 @@ static const struct {
     {"serve", seer_cli_serve, "web app and prediction API (HTTP)"},
     {"user", seer_cli_user, "add, delete users or set passwords"},
     {"token", seer_cli_token, "create, revoke, list API tokens"},
+    {"tune", seer_cli_tune, "hyperparameter search (Cloud ML Engine spec)"},
 };
 
 static void usage(FILE *f)

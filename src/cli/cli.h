@@ -10,5 +10,6 @@ int seer_cli_eval(int argc, char **argv);
 int seer_cli_serve(int argc, char **argv);
 int seer_cli_user(int argc, char **argv);
 int seer_cli_token(int argc, char **argv);
+int seer_cli_tune(int argc, char **argv);
 
 #endif /* SEER_CLI_H */

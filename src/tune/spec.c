@@ -462,20 +462,17 @@ out:
     return rc;
 }
 
-int seer__tune_spec_parse(const char *text, size_t n, struct seer_tune_spec **out,
-                          struct seer_err *err)
+int seer__tune_doc_parse(const char *text, size_t n, cJSON **out, struct seer_err *err)
 {
-    cJSON *root = NULL;
     size_t k = 0;
-    int rc;
 
     *out = NULL;
     while (k < n && isspace((unsigned char)text[k]))
         k++;
     if (k < n && text[k] == '{') {
         const char *end = NULL;
+        cJSON *root = cJSON_ParseWithLengthOpts(text, n, &end, false);
 
-        root = cJSON_ParseWithLengthOpts(text, n, &end, false);
         if (!root) {
             int line = 1;
 
@@ -483,11 +480,22 @@ int seer__tune_spec_parse(const char *text, size_t n, struct seer_tune_spec **ou
                 line += *c == '\n';
             return seer_errf(err, SEER_EFORMAT, "line %d: malformed JSON", line);
         }
-    } else {
-        rc = seer__yaml_parse(text, n, &root, err);
-        if (rc)
-            return rc;
+        *out = root;
+        return 0;
     }
+    return seer__yaml_parse(text, n, out, err);
+}
+
+int seer__tune_spec_parse(const char *text, size_t n, struct seer_tune_spec **out,
+                          struct seer_err *err)
+{
+    cJSON *root = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = seer__tune_doc_parse(text, n, &root, err);
+    if (rc)
+        return rc;
     rc = seer__tune_spec_from_json(root, out, err);
     cJSON_Delete(root);
     return rc;

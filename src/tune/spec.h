@@ -69,6 +69,9 @@ struct seer_tune_spec {
 int seer__tune_spec_parse(const char *text, size_t n, struct seer_tune_spec **out,
                           struct seer_err *err);
 
+/* Parses a config document (JSON when it starts with '{', else YAML) into a cJSON tree. */
+int seer__tune_doc_parse(const char *text, size_t n, cJSON **out, struct seer_err *err);
+
 /* Builds a spec from an already parsed document (the root object). */
 int seer__tune_spec_from_json(const cJSON *root, struct seer_tune_spec **out,
                               struct seer_err *err);
