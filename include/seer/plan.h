@@ -7,6 +7,8 @@
 #ifndef SEER_PLAN_H
 #define SEER_PLAN_H
 
+#include <stdio.h>
+
 #include <seer/graph.h>
 #include <seer/status.h>
 #include <seer/tensor.h>
@@ -42,6 +44,10 @@ int seer_plan_find_output(const struct seer_plan *p, const char *name);
 /* Runs every node once. Fails only on a run-time problem such as out-of-memory in a
  * dynamic op; the plan stays usable. */
 int seer_plan_run(struct seer_plan *p, struct seer_err *err);
+
+/* Per-node timing: on clears and starts it; print sums per op, divided by runs. */
+int seer_plan_profile(struct seer_plan *p, bool on);
+void seer_plan_profile_print(const struct seer_plan *p, int runs, FILE *f);
 
 /* Bytes of activation memory the plan allocated (for tests and `seer models`). */
 size_t seer_plan_activation_bytes(const struct seer_plan *p);

@@ -101,7 +101,7 @@ static double fma_peak(void)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: seer bench --model NAME|PATH [--models DIR] [--precision fp32|bf16]\n"
-               "                  [--threads N] [--runs K] [--json]\n"
+               "                  [--threads N] [--runs K] [--json] [--profile]\n"
                "       seer bench --fma-peak\n");
 }
 
@@ -109,7 +109,7 @@ int seer_cli_bench(int argc, char **argv)
 {
     const char *model = "centernet", *models = "models", *precision = "fp32";
     int threads = 1, runs = 20, rc = 1;
-    bool json = false;
+    bool json = false, profile = false;
     struct seer_model_opts mo = {0};
     struct seer_model *m = NULL;
     struct seer_plan *p = NULL;
@@ -121,6 +121,8 @@ int seer_cli_bench(int argc, char **argv)
         if (!strcmp(a, "--fma-peak")) {
             printf("%.1f\n", fma_peak());
             return 0;
+        } else if (!strcmp(a, "--profile")) {
+            profile = true;
         } else if (!strcmp(a, "--json")) {
             json = true;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -189,6 +191,8 @@ int seer_cli_bench(int argc, char **argv)
     for (int w = 0; w < 3; w++)
         if (seer_plan_run(p, &err))
             goto run_failed;
+    if (profile && seer_plan_profile(p, true))
+        goto out;
     for (int r = 0; r < runs; r++) {
         double t0 = now_ms();
         if (seer_plan_run(p, &err))
@@ -205,6 +209,8 @@ int seer_cli_bench(int argc, char **argv)
         printf("%s %s, %d thread%s, %d runs: median %.2f ms, min %.2f ms, max %.2f ms\n",
                seer_model_name(m), precision, threads, threads == 1 ? "" : "s", runs,
                times[runs / 2], times[0], times[runs - 1]);
+    if (profile)
+        seer_plan_profile_print(p, runs, stdout);
     rc = 0;
     goto out;
 run_failed:

@@ -19,6 +19,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/compiler.h"
@@ -41,6 +42,7 @@ struct seer_plan {
     uint8_t *buf;                /* inputs, outputs and activations */
     size_t buf_bytes;
     void *scratch;               /* n_threads slices of scratch_bytes */
+    double *prof_ms;             /* per node, summed over runs; NULL unless profiling */
     size_t scratch_bytes;
 };
 
@@ -255,6 +257,7 @@ void seer_plan_free(struct seer_plan *p)
             if (p->fast[j].free)
                 p->fast[j].free(p->fast[j].state);
     seer_free(p->fast);
+    seer_free(p->prof_ms);
     seer_free(p->fns);
     seer_free(p->inside);
     seer_free(p->ts);
@@ -308,6 +311,43 @@ size_t seer_plan_activation_bytes(const struct seer_plan *p)
     return p->buf_bytes;
 }
 
+static double now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+int seer_plan_profile(struct seer_plan *p, bool on)
+{
+    seer_free(p->prof_ms);
+    p->prof_ms = NULL;
+    if (on && !(p->prof_ms = seer_calloc((size_t)p->g->n_nodes + 1, sizeof(double))))
+        return SEER_ENOMEM;
+    return SEER_OK;
+}
+
+void seer_plan_profile_print(const struct seer_plan *p, int runs, FILE *f)
+{
+    double by_op[SEER_OP_COUNT] = {0}, total = 0;
+    int count[SEER_OP_COUNT] = {0};
+
+    if (!p->prof_ms || runs < 1)
+        return;
+    for (int j = 0; j < p->g->n_nodes; j++) {
+        by_op[p->nodes[j].op] += p->prof_ms[j] / runs;
+        count[p->nodes[j].op]++;
+        total += p->prof_ms[j] / runs;
+    }
+    fprintf(f, "%-24s %6s %10s %6s\n", "op", "nodes", "ms/run", "share");
+    for (int op = 0; op < SEER_OP_COUNT; op++)
+        if (count[op])
+            fprintf(f, "%-24s %6d %10.3f %5.1f%%\n", seer_op_name((enum seer_op)op), count[op],
+                    by_op[op], 100 * by_op[op] / total);
+    fprintf(f, "%-24s %6d %10.3f\n", "total", p->g->n_nodes, total);
+}
+
 int seer_plan_run(struct seer_plan *p, struct seer_err *err)
 {
     SEER_UNUSED(err);
@@ -316,20 +356,23 @@ int seer_plan_run(struct seer_plan *p, struct seer_err *err)
         const struct seer_node *nd = &p->nodes[j];
         seer_kernel_fn fn = p->fns[j];
         int nth = p->inside[j] || !p->infos[j]->parallel ? 1 : p->n_threads;
+        double t0 = p->prof_ms ? now_ms() : 0;
 
         if (nth == 1) {
             struct seer_kctx k = {0, 1, p->scratch, p->scratch_bytes};
             fn(&k, nd);
-            continue;
-        }
+        } else {
 #pragma omp parallel num_threads(nth)
-        {
-            int ith = omp_get_thread_num(), got = omp_get_num_threads();
-            struct seer_kctx k = {ith, got, NULL, p->scratch_bytes};
-            if (p->scratch)
-                k.scratch = (uint8_t *)p->scratch + (size_t)ith * p->scratch_bytes;
-            fn(&k, nd);
+            {
+                int ith = omp_get_thread_num(), got = omp_get_num_threads();
+                struct seer_kctx k = {ith, got, NULL, p->scratch_bytes};
+                if (p->scratch)
+                    k.scratch = (uint8_t *)p->scratch + (size_t)ith * p->scratch_bytes;
+                fn(&k, nd);
+            }
         }
+        if (p->prof_ms)
+            p->prof_ms[j] += now_ms() - t0;
     }
     return SEER_OK;
 }
