@@ -14,8 +14,8 @@
 
 /* A StridedSlice node on x with int32 begin/end/strides of length n and the masks. */
 static struct seer_node *ss(struct seer_graph *g, struct seer_value *x, int n, const int32_t *b,
-                            const int32_t *e, const int32_t *s, int bm, int em, int ellm,
-                            int nam, int sam)
+                            const int32_t *e, const int32_t *s, int bm, int em, int ellm, int nam,
+                            int sam)
 {
     struct seer_value *vb = k_const(g, SEER_DTYPE_I32, 1, DIMS(n), b, (size_t)n);
     struct seer_value *ve = k_const(g, SEER_DTYPE_I32, 1, DIMS(n), e, (size_t)n);
@@ -30,7 +30,7 @@ static struct seer_node *ss(struct seer_graph *g, struct seer_value *x, int n, c
 }
 
 #define V3(a, b, c) ((const int32_t[]){a, b, c})
-#define V2(a, b) ((const int32_t[]){a, b})
+#define V2(a, b)    ((const int32_t[]){a, b})
 
 /* x[i][j][k] = 12i + 4j + k throughout. */
 TEST(strided_slice_ranges_steps_and_clamping)
@@ -67,8 +67,8 @@ TEST(strided_slice_negative_strides_and_indices)
     struct seer_node *nd = ss(g, x, 3, V3(0, 0, 0), V3(0, 0, 0), V3(1, 1, -1), 7, 7, 0, 0, 0);
     RUN_OK(g, nd); /* x[:, :, ::-1] */
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_F32, 2, 3, 4);
-    ASSERT_F32S(nd->out[0], 0, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 19, 18, 17,
-                16, 23, 22, 21, 20);
+    ASSERT_F32S(nd->out[0], 0, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 19, 18, 17, 16,
+                23, 22, 21, 20);
 
     nd = ss(g, x, 3, V3(1, 2, 3), V3(2, 3, 0), V3(1, 1, -2), 0, 0, 0, 0, 3);
     RUN_OK(g, nd); /* x[1, 2, 3:0:-2] */
@@ -90,8 +90,8 @@ TEST(strided_slice_negative_strides_and_indices)
     ASSERT_F32S(nd->out[0], 0, 8, 4, 0);
 
     struct seer_value *v = CI32(g, 1, DIMS(5), 10, 20, 30, 40, 50);
-    nd = ss(g, v, 1, (const int32_t[]){-2}, (const int32_t[]){0}, (const int32_t[]){-2}, 0, 1,
-            0, 0, 0);
+    nd = ss(g, v, 1, (const int32_t[]){-2}, (const int32_t[]){0}, (const int32_t[]){-2}, 0, 1, 0, 0,
+            0);
     RUN_OK(g, nd); /* v[-2::-2] */
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_I32, 2);
     ASSERT_INTS(nd->out[0], int32_t, 40, 20);
@@ -122,8 +122,8 @@ TEST(strided_slice_ellipsis_new_axis_shrink)
     RUN_OK(g, nd); /* x[..., tf.newaxis, tf.newaxis] */
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_F32, 2, 3, 4, 1, 1);
 
-    nd = ss(g, x, 1, (const int32_t[]){0}, (const int32_t[]){0}, (const int32_t[]){1}, 0, 0, 0,
-            1, 1);
+    nd = ss(g, x, 1, (const int32_t[]){0}, (const int32_t[]){0}, (const int32_t[]){1}, 0, 0, 0, 1,
+            1);
     RUN_OK(g, nd); /* a bit in both new_axis_mask and shrink_axis_mask is a new axis */
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_F32, 1, 2, 3, 4);
     for (int i = 0; i < 24; i++)
@@ -151,25 +151,25 @@ TEST(strided_slice_shape_errors)
 
     ASSERT_SHAPE_ERR(ss(g, x, 3, V3(0, 0, 0), V3(1, 1, 1), V3(1, 1, 0), 0, 0, 0, 0, 0),
                      SEER_EFORMAT, "strides[2] must be non-zero");
-    ASSERT_SHAPE_ERR(ss(g, x, 1, (const int32_t[]){2}, (const int32_t[]){3},
-                        (const int32_t[]){1}, 0, 0, 0, 0, 1),
+    ASSERT_SHAPE_ERR(ss(g, x, 1, (const int32_t[]){2}, (const int32_t[]){3}, (const int32_t[]){1},
+                        0, 0, 0, 0, 1),
                      SEER_EFORMAT, "slice index 2 of dimension 0 out of bounds");
-    ASSERT_SHAPE_ERR(ss(g, x, 1, (const int32_t[]){-3}, (const int32_t[]){0},
-                        (const int32_t[]){1}, 0, 0, 0, 0, 1),
+    ASSERT_SHAPE_ERR(ss(g, x, 1, (const int32_t[]){-3}, (const int32_t[]){0}, (const int32_t[]){1},
+                        0, 0, 0, 0, 1),
                      SEER_EFORMAT, "slice index -3 of dimension 0 out of bounds");
     ASSERT_SHAPE_ERR(ss(g, x, 2, V2(0, 0), V2(0, 0), V2(1, 1), 0, 0, 3, 0, 0), SEER_EFORMAT,
                      "ellipsis_mask has more than one bit set");
-    ASSERT_SHAPE_ERR(ss(g, x, 1, (const int32_t[]){0}, (const int32_t[]){1},
-                        (const int32_t[]){-1}, 0, 0, 0, 0, 1),
+    ASSERT_SHAPE_ERR(ss(g, x, 1, (const int32_t[]){0}, (const int32_t[]){1}, (const int32_t[]){-1},
+                        0, 0, 0, 0, 1),
                      SEER_EFORMAT, "only stride 1 allowed on non-range indexing");
     ASSERT_SHAPE_ERR(ss(g, x, 4, (const int32_t[]){0, 0, 0, 0}, (const int32_t[]){1, 1, 1, 1},
                         (const int32_t[]){1, 1, 1, 1}, 0, 0, 0, 0, 0),
                      SEER_EFORMAT, "slice spec entry 3 indexes past the input's 3 dims");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_STRIDED_SLICE, 1, x, CI32(g, 1, DIMS(2), 0, 0), six, ones),
                      SEER_EFORMAT, "begin, end and strides have lengths 2, 6, 6");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_STRIDED_SLICE, 1, x, INPUT(g, SEER_DTYPE_I32, 1, DIMS(6)),
-                          six, ones),
-                     SEER_EUNSUPPORTED, "begin must be constant");
+    ASSERT_SHAPE_ERR(
+        NODE(g, SEER_OP_STRIDED_SLICE, 1, x, INPUT(g, SEER_DTYPE_I32, 1, DIMS(6)), six, ones),
+        SEER_EUNSUPPORTED, "begin must be constant");
     /* Six new axes on a rank-3 input would make rank 9. */
     struct seer_node *nd = NODE(g, SEER_OP_STRIDED_SLICE, 1, x, six, six, ones);
     nd->a.new_axis_mask = 63;
@@ -205,40 +205,40 @@ TEST(transpose_2d_and_nhwc_to_nchw)
 }
 
 /* Checks a transpose of random data of element type T against the direct definition. */
-#define CHECK_TRANSPOSE(T, dt, r, dims, perm)                                            \
-    do {                                                                                 \
-        struct seer_graph *g_ = seer_graph_new();                                        \
-        struct seer_tensor t_ = {0};                                                     \
-        seer_tensor_set_shape(&t_, dt, r, dims);                                         \
-        int64_t n_ = seer_tensor_numel(&t_);                                             \
-        T *p_ = seer_arena_array(g_->arena, (size_t)n_, sizeof(T));                      \
-        ASSERT(p_);                                                                      \
-        for (int64_t i_ = 0; i_ < n_; i_++)                                              \
-            p_[i_] = (T)k_rand();                                                        \
-        int64_t pv_[8];                                                                  \
-        for (int i_ = 0; i_ < r; i_++)                                                   \
-            pv_[i_] = perm[i_];                                                          \
-        struct seer_value *x_ = k_const(g_, dt, r, dims, p_, (size_t)n_);                \
-        struct seer_value *pp_ = k_const(g_, SEER_DTYPE_I64, 1, DIMS(r), pv_, (size_t)r); \
-        struct seer_node *nd_ = NODE(g_, SEER_OP_TRANSPOSE, 1, x_, pp_);                 \
-        RUN_OK(g_, nd_);                                                                 \
-        const T *y_ = nd_->out[0]->data;                                                 \
-        int64_t st_[8], acc_ = 1;                                                        \
-        for (int i_ = r - 1; i_ >= 0; i_--) {                                            \
-            st_[i_] = acc_;                                                              \
-            acc_ *= dims[i_];                                                            \
-        }                                                                                \
-        for (int64_t o_ = 0; o_ < n_; o_++) {                                            \
-            int64_t rem_ = o_, src_ = 0;                                                 \
-            for (int j_ = r - 1; j_ >= 0; j_--) {                                        \
-                int64_t d_ = dims[perm[j_]];                                             \
-                src_ += (rem_ % d_) * st_[perm[j_]];                                     \
-                rem_ /= d_;                                                              \
-            }                                                                            \
-            if (y_[o_] != p_[src_])                                                      \
-                T_FAILF("element %lld differs", (long long)o_);                          \
-        }                                                                                \
-        seer_graph_free(g_);                                                             \
+#define CHECK_TRANSPOSE(T, dt, r, dims, perm)                                                      \
+    do {                                                                                           \
+        struct seer_graph *g_ = seer_graph_new();                                                  \
+        struct seer_tensor t_ = {0};                                                               \
+        seer_tensor_set_shape(&t_, dt, r, dims);                                                   \
+        int64_t n_ = seer_tensor_numel(&t_);                                                       \
+        T *p_ = seer_arena_array(g_->arena, (size_t)n_, sizeof(T));                                \
+        ASSERT(p_);                                                                                \
+        for (int64_t i_ = 0; i_ < n_; i_++)                                                        \
+            p_[i_] = (T)k_rand();                                                                  \
+        int64_t pv_[8];                                                                            \
+        for (int i_ = 0; i_ < r; i_++)                                                             \
+            pv_[i_] = perm[i_];                                                                    \
+        struct seer_value *x_ = k_const(g_, dt, r, dims, p_, (size_t)n_);                          \
+        struct seer_value *pp_ = k_const(g_, SEER_DTYPE_I64, 1, DIMS(r), pv_, (size_t)r);          \
+        struct seer_node *nd_ = NODE(g_, SEER_OP_TRANSPOSE, 1, x_, pp_);                           \
+        RUN_OK(g_, nd_);                                                                           \
+        const T *y_ = nd_->out[0]->data;                                                           \
+        int64_t st_[8], acc_ = 1;                                                                  \
+        for (int i_ = r - 1; i_ >= 0; i_--) {                                                      \
+            st_[i_] = acc_;                                                                        \
+            acc_ *= dims[i_];                                                                      \
+        }                                                                                          \
+        for (int64_t o_ = 0; o_ < n_; o_++) {                                                      \
+            int64_t rem_ = o_, src_ = 0;                                                           \
+            for (int j_ = r - 1; j_ >= 0; j_--) {                                                  \
+                int64_t d_ = dims[perm[j_]];                                                       \
+                src_ += (rem_ % d_) * st_[perm[j_]];                                               \
+                rem_ /= d_;                                                                        \
+            }                                                                                      \
+            if (y_[o_] != p_[src_])                                                                \
+                T_FAILF("element %lld differs", (long long)o_);                                    \
+        }                                                                                          \
+        seer_graph_free(g_);                                                                       \
     } while (0)
 
 TEST(transpose_matches_direct_reference)
@@ -271,10 +271,10 @@ TEST(transpose_shape_errors)
 {
     struct seer_graph *g = seer_graph_new();
     struct seer_value *x = INPUT(g, SEER_DTYPE_F32, 3, DIMS(2, 3, 4));
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_TRANSPOSE, 1, x, CI32(g, 1, DIMS(3), 0, 2, 2)),
-                     SEER_EFORMAT, "perm [0,2,2] is not a permutation of 0..2");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_TRANSPOSE, 1, x, CI32(g, 1, DIMS(3), 0, -1, 1)),
-                     SEER_EFORMAT, "is not a permutation");
+    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_TRANSPOSE, 1, x, CI32(g, 1, DIMS(3), 0, 2, 2)), SEER_EFORMAT,
+                     "perm [0,2,2] is not a permutation of 0..2");
+    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_TRANSPOSE, 1, x, CI32(g, 1, DIMS(3), 0, -1, 1)), SEER_EFORMAT,
+                     "is not a permutation");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_TRANSPOSE, 1, x, CI32(g, 1, DIMS(2), 1, 0)), SEER_EFORMAT,
                      "perm [1,0] has 2 entries for an input of rank 3");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_TRANSPOSE, 1, x, INPUT(g, SEER_DTYPE_I32, 1, DIMS(3))),
@@ -288,8 +288,8 @@ TEST(gather_axis_0_and_1)
 {
     struct seer_graph *g = seer_graph_new();
     struct seer_value *p = CF32(g, 2, DIMS(3, 2), 1, 2, 3, 4, 5, 6);
-    struct seer_node *nd = NODE(g, SEER_OP_GATHER, 1, p, CI32(g, 1, DIMS(2), 2, 0),
-                                CI32(g, 0, NULL, 0));
+    struct seer_node *nd =
+        NODE(g, SEER_OP_GATHER, 1, p, CI32(g, 1, DIMS(2), 2, 0), CI32(g, 0, NULL, 0));
     RUN_OK(g, nd);
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_F32, 2, 2);
     ASSERT_F32S(nd->out[0], 0, 5, 6, 1, 2);
@@ -449,9 +449,9 @@ TEST(topk_centernet_size)
     ASSERT(x && kept);
     for (int64_t i = 0; i < n; i++)
         x[i] = (float)(k_rand() % 100000) / 100000.0f;
-    struct seer_node *nd = NODE(g, SEER_OP_TOPK, 2, k_const(g, SEER_DTYPE_F32, 2, DIMS(1, n), x,
-                                                            (size_t)n),
-                                CI32(g, 0, NULL, 100));
+    struct seer_node *nd =
+        NODE(g, SEER_OP_TOPK, 2, k_const(g, SEER_DTYPE_F32, 2, DIMS(1, n), x, (size_t)n),
+             CI32(g, 0, NULL, 100));
     const struct seer_op_info *info = seer_op_info(SEER_OP_TOPK);
     struct seer_err err = {{0}};
     ASSERT(nd && info);
@@ -487,9 +487,9 @@ TEST(topk_shape_errors)
                      SEER_EUNSUPPORTED, "k must be constant");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_TOPK, 1, x, CI32(g, 0, NULL, 1)), SEER_EFORMAT,
                      "expects 2 outputs, got 1");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_TOPK, 2, INPUT(g, SEER_DTYPE_F32, 0, NULL),
-                          CI32(g, 0, NULL, 1)),
-                     SEER_EFORMAT, "at least one dim");
+    ASSERT_SHAPE_ERR(
+        NODE(g, SEER_OP_TOPK, 2, INPUT(g, SEER_DTYPE_F32, 0, NULL), CI32(g, 0, NULL, 1)),
+        SEER_EFORMAT, "at least one dim");
     seer_graph_free(g);
 }
 
@@ -498,16 +498,16 @@ TEST(topk_shape_errors)
 TEST(sparse_to_dense_forms)
 {
     struct seer_graph *g = seer_graph_new();
-    struct seer_node *nd = NODE(g, SEER_OP_SPARSE_TO_DENSE, 1, CI32(g, 2, DIMS(2, 2), 0, 1, 2, 3),
-                                CI32(g, 1, DIMS(2), 3, 4), CF32(g, 1, DIMS(2), 5, 7),
-                                CF32(g, 0, NULL, 0));
+    struct seer_node *nd =
+        NODE(g, SEER_OP_SPARSE_TO_DENSE, 1, CI32(g, 2, DIMS(2, 2), 0, 1, 2, 3),
+             CI32(g, 1, DIMS(2), 3, 4), CF32(g, 1, DIMS(2), 5, 7), CF32(g, 0, NULL, 0));
     RUN_OK(g, nd);
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_F32, 3, 4);
     ASSERT_F32S(nd->out[0], 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7);
 
     /* 1-D indices with one scalar value for all (a mask, as NanoDet's graph builds). */
-    nd = NODE(g, SEER_OP_SPARSE_TO_DENSE, 1, CI64(g, 1, DIMS(3), 0, 2, 5),
-              CI64(g, 1, DIMS(1), 6), CF32(g, 0, NULL, 1), CF32(g, 0, NULL, -1));
+    nd = NODE(g, SEER_OP_SPARSE_TO_DENSE, 1, CI64(g, 1, DIMS(3), 0, 2, 5), CI64(g, 1, DIMS(1), 6),
+              CF32(g, 0, NULL, 1), CF32(g, 0, NULL, -1));
     RUN_OK(g, nd);
     ASSERT_F32S(nd->out[0], 0, 1, -1, 1, -1, -1, 1);
 
@@ -540,9 +540,9 @@ TEST(sparse_to_dense_shape_errors)
                      SEER_EFORMAT, "default_value must be a scalar, got [2]");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPARSE_TO_DENSE, 1, ix, CI32(g, 1, DIMS(2), 3, -4), v, d),
                      SEER_EFORMAT, "output_shape [3,-4] has a negative dim");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPARSE_TO_DENSE, 1, ix, INPUT(g, SEER_DTYPE_I32, 1, DIMS(2)),
-                          v, d),
-                     SEER_EUNSUPPORTED, "output_shape must be constant");
+    ASSERT_SHAPE_ERR(
+        NODE(g, SEER_OP_SPARSE_TO_DENSE, 1, ix, INPUT(g, SEER_DTYPE_I32, 1, DIMS(2)), v, d),
+        SEER_EUNSUPPORTED, "output_shape must be constant");
     seer_graph_free(g);
 }
 
@@ -552,8 +552,8 @@ TEST(splitv_with_minus_one)
 {
     struct seer_graph *g = seer_graph_new();
     struct seer_value *x = k_arange_f32(g, 2, DIMS(2, 6));
-    struct seer_node *nd = NODE(g, SEER_OP_SPLITV, 3, x, CI32(g, 1, DIMS(3), 1, -1, 2),
-                                CI32(g, 0, NULL, 1));
+    struct seer_node *nd =
+        NODE(g, SEER_OP_SPLITV, 3, x, CI32(g, 1, DIMS(3), 1, -1, 2), CI32(g, 0, NULL, 1));
     RUN_OK(g, nd);
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_F32, 2, 1);
     ASSERT_DIMS(nd->out[1], SEER_DTYPE_F32, 2, 3);
@@ -579,16 +579,15 @@ TEST(splitv_shape_errors)
     struct seer_value *ax = CI32(g, 0, NULL, 1);
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPLITV, 2, x, CI32(g, 1, DIMS(2), 2, 3), ax), SEER_EFORMAT,
                      "size_splits sum to 5 but dim 1 has 6");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPLITV, 2, x, CI32(g, 1, DIMS(2), 7, -1), ax),
-                     SEER_EFORMAT, "size_splits sum to 7 plus the -1 but dim 1 has 6");
+    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPLITV, 2, x, CI32(g, 1, DIMS(2), 7, -1), ax), SEER_EFORMAT,
+                     "size_splits sum to 7 plus the -1 but dim 1 has 6");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPLITV, 3, x, CI32(g, 1, DIMS(3), -1, 2, -1), ax),
                      SEER_EFORMAT, "size_splits[2] = -1 is invalid");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPLITV, 3, x, CI32(g, 1, DIMS(2), 3, 3), ax), SEER_EFORMAT,
                      "size_splits has 2 entries for 3 outputs");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPLITV, 2, x, INPUT(g, SEER_DTYPE_I32, 1, DIMS(2)), ax),
                      SEER_EUNSUPPORTED, "size_splits must be constant");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPLITV, 2, x, CI32(g, 1, DIMS(2), 3, 3),
-                          CI32(g, 0, NULL, 2)),
+    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SPLITV, 2, x, CI32(g, 1, DIMS(2), 3, 3), CI32(g, 0, NULL, 2)),
                      SEER_EFORMAT, "axis 2 out of range for rank 2");
     seer_graph_free(g);
 }

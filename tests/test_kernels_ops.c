@@ -20,7 +20,7 @@ TEST(add_broadcasts_2x1x3_with_4x1)
     RUN_OK(g, nd);
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_F32, 2, 4, 3);
     ASSERT_F32S(nd->out[0], 0, 10, 11, 12, 20, 21, 22, 30, 31, 32, 40, 41, 42, /* i = 0 */
-                13, 14, 15, 23, 24, 25, 33, 34, 35, 43, 44, 45);             /* i = 1 */
+                13, 14, 15, 23, 24, 25, 33, 34, 35, 43, 44, 45);               /* i = 1 */
     seer_graph_free(g);
 }
 
@@ -252,8 +252,8 @@ TEST(binary_random_broadcasts_match_direct_reference)
                 ib = ib * bd[i] + (bd[i] == 1 ? 0 : idx[r - rb + i]);
             float want = swapped ? ref_binop(op, pb[ib], pa[ia]) : ref_binop(op, pa[ia], pb[ib]);
             if (got[o] != want)
-                T_FAILF("trial %d op %d element %lld: got %g want %g", trial, op,
-                        (long long)o, got[o], want);
+                T_FAILF("trial %d op %d element %lld: got %g want %g", trial, op, (long long)o,
+                        got[o], want);
         }
         seer_graph_free(g);
     }
@@ -285,15 +285,14 @@ TEST(unary_float_ops)
     ASSERT_F32S(relu6->out[0], 0, 0, 0, 0, 0, 1, 2, 6);
     ASSERT_F32S(leaky->out[0], 1e-7, -0.8f, -0.4f, -0.2f, 0, 1, 2, 7);
     /* 1 / (1 + e^-x) and tanh, worked out to 9 digits. */
-    ASSERT_F32S(sig->out[0], 1e-7, 0.0179862100f, 0.119202922f, 0.268941421f, 0.5f,
-                0.731058579f, 0.880797078f, 0.999088949f);
-    ASSERT_F32S(th->out[0], 1e-7, -0.999329300f, -0.964027580f, -0.761594156f, 0,
-                0.761594156f, 0.964027580f, 0.999998337f);
+    ASSERT_F32S(sig->out[0], 1e-7, 0.0179862100f, 0.119202922f, 0.268941421f, 0.5f, 0.731058579f,
+                0.880797078f, 0.999088949f);
+    ASSERT_F32S(th->out[0], 1e-7, -0.999329300f, -0.964027580f, -0.761594156f, 0, 0.761594156f,
+                0.964027580f, 0.999998337f);
     ASSERT_F32S(ex->out[0], 1e-4, 0.0183156389f, 0.135335283f, 0.367879441f, 1, 2.71828183f,
                 7.38905610f, 1096.63316f);
     /* x * relu6(x + 3) / 6 */
-    ASSERT_F32S(hs->out[0], 1e-6, 0, -0.333333333f, -0.333333333f, 0, 0.666666667f,
-                1.66666667f, 7);
+    ASSERT_F32S(hs->out[0], 1e-6, 0, -0.333333333f, -0.333333333f, 0, 0.666666667f, 1.66666667f, 7);
     seer_graph_free(g);
 }
 
@@ -484,8 +483,8 @@ TEST(reshape_infers_minus_one)
     ASSERT_DIMS(l->out[0], SEER_DTYPE_F32, 3, 1, 2);
 
     struct seer_value *one = CI32(g, 2, DIMS(1, 1), 42);
-    struct seer_node *sc = NODE(g, SEER_OP_RESHAPE, 1, one,
-                                k_const(g, SEER_DTYPE_I32, 1, DIMS(0), NULL, 0));
+    struct seer_node *sc =
+        NODE(g, SEER_OP_RESHAPE, 1, one, k_const(g, SEER_DTYPE_I32, 1, DIMS(0), NULL, 0));
     RUN_OK(g, sc);
     ASSERT_SCALAR(sc->out[0], SEER_DTYPE_I32);
     ASSERT_INTS(sc->out[0], int32_t, 42);
@@ -500,14 +499,13 @@ TEST(reshape_shape_errors)
                      "cannot reshape [2,3] (6 elements) into [4,-1]");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_RESHAPE, 1, x, CI32(g, 1, DIMS(2), 5, 1)), SEER_EFORMAT,
                      "cannot reshape [2,3] (6 elements) into [5,1]");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_RESHAPE, 1, x, CI32(g, 1, DIMS(3), -1, 2, -1)),
-                     SEER_EFORMAT, "more than one -1");
+    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_RESHAPE, 1, x, CI32(g, 1, DIMS(3), -1, 2, -1)), SEER_EFORMAT,
+                     "more than one -1");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_RESHAPE, 1, x, CI32(g, 1, DIMS(2), -2, -3)), SEER_EFORMAT,
                      "negative dim");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_RESHAPE, 1, x, INPUT(g, SEER_DTYPE_I32, 1, DIMS(2))),
                      SEER_EUNSUPPORTED, "shape must be constant");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_RESHAPE, 1, x,
-                          CI64(g, 1, DIMS(3), INT64_MAX, INT64_MAX, 0)),
+    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_RESHAPE, 1, x, CI64(g, 1, DIMS(3), INT64_MAX, INT64_MAX, 0)),
                      SEER_EFORMAT, "overflows");
     seer_graph_free(g);
 }
@@ -528,8 +526,8 @@ TEST(expand_dims_and_squeeze)
                      "axis 3 out of range for rank 3");
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_EXPAND_DIMS, 1, x, CI32(g, 0, NULL, -4)), SEER_EFORMAT,
                      "axis -4 out of range");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_EXPAND_DIMS, 1, x, CI32(g, 1, DIMS(2), 0, 1)),
-                     SEER_EFORMAT, "axis must hold one value, got 2");
+    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_EXPAND_DIMS, 1, x, CI32(g, 1, DIMS(2), 0, 1)), SEER_EFORMAT,
+                     "axis must hold one value, got 2");
 
     struct seer_value *y = CF32(g, 4, DIMS(1, 2, 1, 3), 1, 2, 3, 4, 5, 6);
     struct seer_node *all = NODE(g, SEER_OP_SQUEEZE, 1, y);

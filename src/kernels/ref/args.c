@@ -36,8 +36,8 @@ int seer__const_ints(const struct seer_node *nd, int i, const char *what, int64_
         return seer_errf(err, SEER_EFORMAT, "%s must be int32 or int64, got %s", what,
                          seer_dtype_name(t->dtype));
     if (t->ndim > 1)
-        return seer_errf(err, SEER_EFORMAT, "%s must be a scalar or a vector, got rank %d",
-                         what, t->ndim);
+        return seer_errf(err, SEER_EFORMAT, "%s must be a scalar or a vector, got rank %d", what,
+                         t->ndim);
     if (!t->data)
         return seer_errf(err, SEER_EUNSUPPORTED, "%s must be constant", what);
     int64_t cnt = seer_tensor_numel(t);

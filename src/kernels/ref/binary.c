@@ -53,34 +53,33 @@ typedef void (*run_fn)(const void *a, int64_t sa, const void *b, int64_t sb, voi
 
 /* Defines run function NAME computing EXPR from u (element of a) and v (element of b).
  * The four loops let the compiler vectorise each stepping pattern on its own. */
-#define RUN(NAME, T, TY, EXPR)                                                           \
-    static void NAME(const void *pa, int64_t sa, const void *pb, int64_t sb, void *py,   \
-                     int64_t n)                                                          \
-    {                                                                                    \
-        const T *a = pa, *b = pb;                                                        \
-        TY *y = py;                                                                      \
-        if (sa && sb) {                                                                  \
-            for (int64_t i = 0; i < n; i++) {                                            \
-                T u = a[i], v = b[i];                                                    \
-                y[i] = (TY)(EXPR);                                                       \
-            }                                                                            \
-        } else if (sa) {                                                                 \
-            T v = b[0];                                                                  \
-            for (int64_t i = 0; i < n; i++) {                                            \
-                T u = a[i];                                                              \
-                y[i] = (TY)(EXPR);                                                       \
-            }                                                                            \
-        } else if (sb) {                                                                 \
-            T u = a[0];                                                                  \
-            for (int64_t i = 0; i < n; i++) {                                            \
-                T v = b[i];                                                              \
-                y[i] = (TY)(EXPR);                                                       \
-            }                                                                            \
-        } else {                                                                         \
-            T u = a[0], v = b[0];                                                        \
-            for (int64_t i = 0; i < n; i++)                                              \
-                y[i] = (TY)(EXPR);                                                       \
-        }                                                                                \
+#define RUN(NAME, T, TY, EXPR)                                                                     \
+    static void NAME(const void *pa, int64_t sa, const void *pb, int64_t sb, void *py, int64_t n)  \
+    {                                                                                              \
+        const T *a = pa, *b = pb;                                                                  \
+        TY *y = py;                                                                                \
+        if (sa && sb) {                                                                            \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                T u = a[i], v = b[i];                                                              \
+                y[i] = (TY)(EXPR);                                                                 \
+            }                                                                                      \
+        } else if (sa) {                                                                           \
+            T v = b[0];                                                                            \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                T u = a[i];                                                                        \
+                y[i] = (TY)(EXPR);                                                                 \
+            }                                                                                      \
+        } else if (sb) {                                                                           \
+            T u = a[0];                                                                            \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                T v = b[i];                                                                        \
+                y[i] = (TY)(EXPR);                                                                 \
+            }                                                                                      \
+        } else {                                                                                   \
+            T u = a[0], v = b[0];                                                                  \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                y[i] = (TY)(EXPR);                                                                 \
+        }                                                                                          \
     }
 
 /* TensorFlow's float FloorMod: the remainder takes the sign of the divisor. */
@@ -104,7 +103,7 @@ static inline float fmin_nan(float u, float v)
 
 RUN(f32_add, float, float, u + v)
 RUN(f32_sub, float, float, u - v)
-RUN(f32_mul, float, float, u * v)
+RUN(f32_mul, float, float, (u) * (v))
 RUN(f32_div, float, float, u / v)
 RUN(f32_floordiv, float, float, floorf(u / v))
 RUN(f32_floormod, float, float, fmod_floor(u, v))
@@ -116,43 +115,46 @@ RUN(f32_gt, float, uint8_t, u > v)
 
 /* Integer helpers for type T with unsigned twin UT. Division follows the header comment:
  * x / 0 is 0 and x / -1 is the wrapped negation (the one case where C's / overflows). */
-#define INT_HELPERS(S, T, UT)                                                            \
-    static inline T S##_neg(T u) { return (T)(UT)(0u - (UT)u); }                         \
-    static inline T S##_tdiv(T u, T v)                                                   \
-    {                                                                                    \
-        return v == 0 ? 0 : v == -1 ? S##_neg(u) : (T)(u / v);                           \
-    }                                                                                    \
-    static inline T S##_fdiv(T u, T v)                                                   \
-    {                                                                                    \
-        if (v == 0)                                                                      \
-            return 0;                                                                    \
-        if (v == -1)                                                                     \
-            return S##_neg(u);                                                           \
-        T q = (T)(u / v);                                                                \
-        return (u % v != 0 && ((u < 0) != (v < 0))) ? (T)(q - 1) : q;                    \
-    }                                                                                    \
-    static inline T S##_fmod(T u, T v)                                                   \
-    {                                                                                    \
-        if (v == 0 || v == -1)                                                           \
-            return 0;                                                                    \
-        T r = (T)(u % v);                                                                \
-        return (r != 0 && ((r < 0) != (v < 0))) ? (T)(r + v) : r;                        \
+#define INT_HELPERS(S, T, UT)                                                                      \
+    static inline T S##_neg(T u)                                                                   \
+    {                                                                                              \
+        return (T)(UT)(0u - (UT)u);                                                                \
+    }                                                                                              \
+    static inline T S##_tdiv(T u, T v)                                                             \
+    {                                                                                              \
+        return v == 0 ? 0 : v == -1 ? S##_neg(u) : (T)(u / v);                                     \
+    }                                                                                              \
+    static inline T S##_fdiv(T u, T v)                                                             \
+    {                                                                                              \
+        if (v == 0)                                                                                \
+            return 0;                                                                              \
+        if (v == -1)                                                                               \
+            return S##_neg(u);                                                                     \
+        T q = (T)(u / v);                                                                          \
+        return (u % v != 0 && ((u < 0) != (v < 0))) ? (T)(q - 1) : q;                              \
+    }                                                                                              \
+    static inline T S##_fmod(T u, T v)                                                             \
+    {                                                                                              \
+        if (v == 0 || v == -1)                                                                     \
+            return 0;                                                                              \
+        T r = (T)(u % v);                                                                          \
+        return (r != 0 && ((r < 0) != (v < 0))) ? (T)(r + v) : r;                                  \
     }
 
 INT_HELPERS(i32, int32_t, uint32_t)
 INT_HELPERS(i64, int64_t, uint64_t)
 
-#define INT_RUNS(S, T, UT)                                                               \
-    RUN(S##_add, T, T, (UT)u + (UT)v)                                                    \
-    RUN(S##_sub, T, T, (UT)u - (UT)v)                                                    \
-    RUN(S##_mul, T, T, (UT)u * (UT)v)                                                    \
-    RUN(S##_div, T, T, S##_tdiv(u, v))                                                   \
-    RUN(S##_floordiv, T, T, S##_fdiv(u, v))                                              \
-    RUN(S##_floormod, T, T, S##_fmod(u, v))                                              \
-    RUN(S##_max, T, T, u < v ? v : u)                                                    \
-    RUN(S##_min, T, T, v < u ? v : u)                                                    \
-    RUN(S##_eq, T, uint8_t, u == v)                                                      \
-    RUN(S##_lt, T, uint8_t, u < v)                                                       \
+#define INT_RUNS(S, T, UT)                                                                         \
+    RUN(S##_add, T, T, (UT)u + (UT)v)                                                              \
+    RUN(S##_sub, T, T, (UT)u - (UT)v)                                                              \
+    RUN(S##_mul, T, T, (UT)(u) * (UT)(v))                                                          \
+    RUN(S##_div, T, T, S##_tdiv(u, v))                                                             \
+    RUN(S##_floordiv, T, T, S##_fdiv(u, v))                                                        \
+    RUN(S##_floormod, T, T, S##_fmod(u, v))                                                        \
+    RUN(S##_max, T, T, u < v ? v : u)                                                              \
+    RUN(S##_min, T, T, v < u ? v : u)                                                              \
+    RUN(S##_eq, T, uint8_t, u == v)                                                                \
+    RUN(S##_lt, T, uint8_t, u < v)                                                                 \
     RUN(S##_gt, T, uint8_t, u > v)
 
 INT_RUNS(i32, int32_t, uint32_t)
@@ -167,8 +169,8 @@ enum { D_F32, D_I32, D_I64, D_U8, D_BOOL, N_D };
 
 struct binop {
     enum seer_op op;
-    bool compare;             /* output is bool */
-    run_fn fn[N_D];           /* NULL: dtype not supported for this op */
+    bool compare;   /* output is bool */
+    run_fn fn[N_D]; /* NULL: dtype not supported for this op */
 };
 
 static const struct binop binops[] = {
@@ -332,14 +334,14 @@ static void kref_binary(const struct seer_kctx *k, const struct seer_node *nd)
     }
 }
 
-#define BINARY_OP(f)                                                                     \
-    int seer_shape_##f(struct seer_node *nd, struct seer_err *err)                       \
-    {                                                                                    \
-        return shape_binary(nd, err);                                                    \
-    }                                                                                    \
-    void seer_kref_##f(const struct seer_kctx *k, const struct seer_node *nd)            \
-    {                                                                                    \
-        kref_binary(k, nd);                                                              \
+#define BINARY_OP(f)                                                                               \
+    int seer_shape_##f(struct seer_node *nd, struct seer_err *err)                                 \
+    {                                                                                              \
+        return shape_binary(nd, err);                                                              \
+    }                                                                                              \
+    void seer_kref_##f(const struct seer_kctx *k, const struct seer_node *nd)                      \
+    {                                                                                              \
+        kref_binary(k, nd);                                                                        \
     }
 
 BINARY_OP(add)

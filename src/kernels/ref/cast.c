@@ -62,35 +62,34 @@ static inline int32_t f2i32(float x)
 
 /* Converts elements [lo, hi) of x, whose element type is ST, into y of dtype `to`.
  * FROM_FLOAT selects the float rules for integer targets. */
-#define CAST_FROM(ST, FROM_FLOAT)                                                        \
-    do {                                                                                 \
-        const ST *src = x;                                                               \
-        switch (to) {                                                                    \
-        case SEER_DTYPE_F32:                                                             \
-            for (int64_t i = lo; i < hi; i++)                                            \
-                ((float *)y)[i] = (float)src[i];                                         \
-            break;                                                                       \
-        case SEER_DTYPE_I32:                                                             \
-            for (int64_t i = lo; i < hi; i++)                                            \
-                ((int32_t *)y)[i] = FROM_FLOAT ? f2i32((float)src[i])                    \
-                                               : (int32_t)(uint32_t)(int64_t)src[i];     \
-            break;                                                                       \
-        case SEER_DTYPE_I64:                                                             \
-            for (int64_t i = lo; i < hi; i++)                                            \
-                ((int64_t *)y)[i] = FROM_FLOAT ? f2i64((float)src[i]) : (int64_t)src[i]; \
-            break;                                                                       \
-        case SEER_DTYPE_U8:                                                              \
-            for (int64_t i = lo; i < hi; i++)                                            \
-                ((uint8_t *)y)[i] = FROM_FLOAT ? (uint8_t)(uint64_t)f2i64((float)src[i]) \
-                                               : (uint8_t)(uint64_t)(int64_t)src[i];     \
-            break;                                                                       \
-        case SEER_DTYPE_BOOL:                                                            \
-            for (int64_t i = lo; i < hi; i++)                                            \
-                ((uint8_t *)y)[i] = src[i] != 0;                                         \
-            break;                                                                       \
-        default:                                                                         \
-            break;                                                                       \
-        }                                                                                \
+#define CAST_FROM(ST, FROM_FLOAT)                                                                  \
+    do {                                                                                           \
+        const ST *src = x;                                                                         \
+        switch (to) {                                                                              \
+        case SEER_DTYPE_F32:                                                                       \
+            for (int64_t i = lo; i < hi; i++)                                                      \
+                ((float *)y)[i] = (float)src[i];                                                   \
+            break;                                                                                 \
+        case SEER_DTYPE_I32:                                                                       \
+            for (int64_t i = lo; i < hi; i++)                                                      \
+                ((int32_t *)y)[i] =                                                                \
+                    FROM_FLOAT ? f2i32((float)src[i]) : (int32_t)(uint32_t)(int64_t)src[i];        \
+            break;                                                                                 \
+        case SEER_DTYPE_I64:                                                                       \
+            for (int64_t i = lo; i < hi; i++)                                                      \
+                ((int64_t *)y)[i] = FROM_FLOAT ? f2i64((float)src[i]) : (int64_t)src[i];           \
+            break;                                                                                 \
+        case SEER_DTYPE_U8:                                                                        \
+            for (int64_t i = lo; i < hi; i++)                                                      \
+                ((uint8_t *)y)[i] = FROM_FLOAT ? (uint8_t)(uint64_t)f2i64((float)src[i])           \
+                                               : (uint8_t)(uint64_t)(int64_t)src[i];               \
+            break;                                                                                 \
+        case SEER_DTYPE_BOOL:                                                                      \
+            for (int64_t i = lo; i < hi; i++)                                                      \
+                ((uint8_t *)y)[i] = src[i] != 0;                                                   \
+            break;                                                                                 \
+        default: break;                                                                            \
+        }                                                                                          \
     } while (0)
 
 void seer_kref_cast(const struct seer_kctx *k, const struct seer_node *nd)

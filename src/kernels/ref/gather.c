@@ -39,19 +39,20 @@ static int make_geom(const struct seer_node *nd, struct geom *g, int *axis_out, 
     if (rc)
         return rc;
     if (bd < -ix->ndim || bd > ix->ndim)
-        return seer_errf(err, SEER_EFORMAT, "batch_dims %d out of range for indices of rank %d",
-                         bd, ix->ndim);
+        return seer_errf(err, SEER_EFORMAT, "batch_dims %d out of range for indices of rank %d", bd,
+                         ix->ndim);
     if (bd < 0)
         bd += ix->ndim;
     if (bd > 0 && bd >= p->ndim)
-        return seer_errf(err, SEER_EFORMAT, "batch_dims %d must be less than the rank %d of "
-                         "params", bd, p->ndim);
+        return seer_errf(err, SEER_EFORMAT,
+                         "batch_dims %d must be less than the rank %d of "
+                         "params",
+                         bd, p->ndim);
     if (bd > ax)
         return seer_errf(err, SEER_EFORMAT, "batch_dims %d must not exceed axis %d", bd, ax);
     for (int i = 0; i < bd; i++)
         if (p->dims[i] != ix->dims[i])
-            return seer_errf(err, SEER_EFORMAT,
-                             "params %s and indices %s differ in batch dim %d",
+            return seer_errf(err, SEER_EFORMAT, "params %s and indices %s differ in batch dim %d",
                              seer_tensor_shape_str(p, sp, sizeof(sp)),
                              seer_tensor_shape_str(ix, si, sizeof(si)), i);
     g->B = g->O = g->N = g->I = 1;

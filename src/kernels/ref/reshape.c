@@ -24,8 +24,7 @@ int seer_shape_reshape(struct seer_node *nd, struct seer_err *err)
     if (rc)
         return rc;
     if (nd->in[1]->ndim != 1)
-        return seer_errf(err, SEER_EFORMAT, "shape must be a vector, got rank %d",
-                         nd->in[1]->ndim);
+        return seer_errf(err, SEER_EFORMAT, "shape must be a vector, got rank %d", nd->in[1]->ndim);
     rc = seer__const_ints(nd, 1, "shape", shape, SEER_MAX_DIMS, &n, err);
     if (rc)
         return rc;

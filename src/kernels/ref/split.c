@@ -30,8 +30,7 @@ int seer_shape_splitv(struct seer_node *nd, struct seer_err *err)
         return seer_errf(err, SEER_EFORMAT, "size_splits must be int32 or int64, got %s",
                          seer_dtype_name(sz->dtype));
     if (sz->ndim != 1)
-        return seer_errf(err, SEER_EFORMAT, "size_splits must be a vector, got rank %d",
-                         sz->ndim);
+        return seer_errf(err, SEER_EFORMAT, "size_splits must be a vector, got rank %d", sz->ndim);
     if (!sz->data)
         return seer_errf(err, SEER_EUNSUPPORTED, "size_splits must be constant");
     if (sz->dims[0] != nd->n_out)
@@ -52,8 +51,7 @@ int seer_shape_splitv(struct seer_node *nd, struct seer_err *err)
     }
     if (infer >= 0 ? known > dim : known != dim)
         return seer_errf(err, SEER_EFORMAT, "size_splits sum to %lld%s but dim %d has %lld",
-                         (long long)known, infer >= 0 ? " plus the -1" : "", ax,
-                         (long long)dim);
+                         (long long)known, infer >= 0 ? " plus the -1" : "", ax, (long long)dim);
     for (int o = 0; o < nd->n_out; o++) {
         seer_tensor_set_shape(nd->out[o], x->dtype, x->ndim, x->dims);
         nd->out[o]->dims[ax] = o == infer ? dim - known : seer_tensor_get_int(sz, o);

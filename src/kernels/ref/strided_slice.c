@@ -22,15 +22,15 @@
 #include "kernels/kernel.h"
 #include "kernels/ref/args.h"
 
-#define SPEC_MAX 32           /* entries in begin/end/strides: one per mask bit */
+#define SPEC_MAX 32 /* entries in begin/end/strides: one per mask bit */
 
 enum { G_NEW = -1, G_SHRINK = -2 }; /* final-shape entries that are not dense dims */
 
 struct plan {
-    int rank;                             /* dense dims = input rank */
-    int64_t begin[SEER_MAX_DIMS];         /* canonical first index per dense dim */
+    int rank;                     /* dense dims = input rank */
+    int64_t begin[SEER_MAX_DIMS]; /* canonical first index per dense dim */
     int64_t stride[SEER_MAX_DIMS];
-    int64_t size[SEER_MAX_DIMS];          /* elements taken per dense dim */
+    int64_t size[SEER_MAX_DIMS]; /* elements taken per dense dim */
     int out_ndim;
     int64_t out_dims[SEER_MAX_DIMS];
 };
@@ -57,8 +57,8 @@ static int make_plan(const struct seer_node *nd, struct plan *p, struct seer_err
         (rc = read_spec(nd, 3, "strides", ss, &ns, err)))
         return rc;
     if (nb != ne || nb != ns)
-        return seer_errf(err, SEER_EFORMAT, "begin, end and strides have lengths %d, %d, %d",
-                         nb, ne, ns);
+        return seer_errf(err, SEER_EFORMAT, "begin, end and strides have lengths %d, %d, %d", nb,
+                         ne, ns);
     int n = nb;
     /* Mask bits past the spec's length mean nothing; dropping them keeps the implied
      * ellipsis below from colliding with a stray bit. */
@@ -106,8 +106,7 @@ static int make_plan(const struct seer_node *nd, struct plan *p, struct seer_err
         } else {
             if (full == rank)
                 return seer_errf(err, SEER_EFORMAT,
-                                 "slice spec entry %d indexes past the input's %d dims", i,
-                                 rank);
+                                 "slice spec entry %d indexes past the input's %d dims", i, rank);
             db[full] = sb[i];
             de[full] = se[i];
             ds[full] = ss[i];
@@ -125,8 +124,8 @@ static int make_plan(const struct seer_node *nd, struct plan *p, struct seer_err
         }
     }
     if (full != rank)
-        return seer_errf(err, SEER_EFORMAT, "slice spec covers %d of the input's %d dims",
-                         full, rank);
+        return seer_errf(err, SEER_EFORMAT, "slice spec covers %d of the input's %d dims", full,
+                         rank);
 
     p->rank = rank;
     for (int i = 0; i < rank; i++) {
@@ -200,12 +199,12 @@ int seer_shape_strided_slice(struct seer_node *nd, struct seer_err *err)
 }
 
 /* Copies n elements of type T from src (step st elements) to dst. */
-#define GATHER_RUN(T)                                                                    \
-    do {                                                                                 \
-        const T *s_ = (const T *)src;                                                    \
-        T *d_ = (T *)dst;                                                                \
-        for (int64_t j = 0; j < n; j++)                                                  \
-            d_[j] = s_[j * st];                                                          \
+#define GATHER_RUN(T)                                                                              \
+    do {                                                                                           \
+        const T *s_ = (const T *)src;                                                              \
+        T *d_ = (T *)dst;                                                                          \
+        for (int64_t j = 0; j < n; j++)                                                            \
+            d_[j] = s_[j * st];                                                                    \
     } while (0)
 
 static void copy_run(char *dst, const char *src, int64_t st, int64_t n, size_t esize)

@@ -48,66 +48,66 @@ int seer_shape_topk(struct seer_node *nd, struct seer_err *err)
 
 /* For value type T: WORSE(i, j) is true when heap entry i ranks below entry j (smaller
  * value, or the same value at a higher index). The heap's root is the worst kept entry. */
-#define TOPK_T(S, T)                                                                     \
-    static inline bool worse_##S(const T *v, const int32_t *ix, int64_t i, int64_t j)   \
-    {                                                                                    \
-        return v[i] < v[j] || (v[i] == v[j] && ix[i] > ix[j]);                           \
-    }                                                                                    \
-    static void sift_down_##S(T *v, int32_t *ix, int64_t i, int64_t m)                   \
-    {                                                                                    \
-        for (;;) {                                                                       \
-            int64_t c = 2 * i + 1, w = i;                                                \
-            if (c < m && worse_##S(v, ix, c, w))                                         \
-                w = c;                                                                   \
-            if (c + 1 < m && worse_##S(v, ix, c + 1, w))                                 \
-                w = c + 1;                                                               \
-            if (w == i)                                                                  \
-                return;                                                                  \
-            T tv = v[i];                                                                 \
-            int32_t ti = ix[i];                                                          \
-            v[i] = v[w];                                                                 \
-            ix[i] = ix[w];                                                               \
-            v[w] = tv;                                                                   \
-            ix[w] = ti;                                                                  \
-            i = w;                                                                       \
-        }                                                                                \
-    }                                                                                    \
-    static void row_##S(const T *x, int64_t n, T *v, int32_t *ix, int64_t k)            \
-    {                                                                                    \
-        int64_t m = 0;                                                                   \
-        for (int64_t j = 0; j < n; j++) {                                                \
-            if (m < k) {                                                                 \
-                /* Sift up the new entry. */                                             \
-                int64_t i = m++;                                                         \
-                v[i] = x[j];                                                             \
-                ix[i] = (int32_t)j;                                                      \
-                while (i > 0 && worse_##S(v, ix, i, (i - 1) / 2)) {                      \
-                    int64_t p = (i - 1) / 2;                                             \
-                    T tv = v[i];                                                         \
-                    int32_t ti = ix[i];                                                  \
-                    v[i] = v[p];                                                         \
-                    ix[i] = ix[p];                                                       \
-                    v[p] = tv;                                                           \
-                    ix[p] = ti;                                                          \
-                    i = p;                                                               \
-                }                                                                        \
-            } else if (k > 0 && x[j] > v[0]) {                                           \
-                /* Later indices lose ties, so only a strictly larger value enters. */   \
-                v[0] = x[j];                                                             \
-                ix[0] = (int32_t)j;                                                      \
-                sift_down_##S(v, ix, 0, m);                                              \
-            }                                                                            \
-        }                                                                                \
-        /* Heap sort: moving the worst to the end each time leaves the best first. */    \
-        for (int64_t end = m - 1; end > 0; end--) {                                      \
-            T tv = v[0];                                                                 \
-            int32_t ti = ix[0];                                                          \
-            v[0] = v[end];                                                               \
-            ix[0] = ix[end];                                                             \
-            v[end] = tv;                                                                 \
-            ix[end] = ti;                                                                \
-            sift_down_##S(v, ix, 0, end);                                                \
-        }                                                                                \
+#define TOPK_T(S, T)                                                                               \
+    static inline bool worse_##S(const T *v, const int32_t *ix, int64_t i, int64_t j)              \
+    {                                                                                              \
+        return v[i] < v[j] || (v[i] == v[j] && ix[i] > ix[j]);                                     \
+    }                                                                                              \
+    static void sift_down_##S(T *v, int32_t *ix, int64_t i, int64_t m)                             \
+    {                                                                                              \
+        for (;;) {                                                                                 \
+            int64_t c = 2 * i + 1, w = i;                                                          \
+            if (c < m && worse_##S(v, ix, c, w))                                                   \
+                w = c;                                                                             \
+            if (c + 1 < m && worse_##S(v, ix, c + 1, w))                                           \
+                w = c + 1;                                                                         \
+            if (w == i)                                                                            \
+                return;                                                                            \
+            T tv = v[i];                                                                           \
+            int32_t ti = ix[i];                                                                    \
+            v[i] = v[w];                                                                           \
+            ix[i] = ix[w];                                                                         \
+            v[w] = tv;                                                                             \
+            ix[w] = ti;                                                                            \
+            i = w;                                                                                 \
+        }                                                                                          \
+    }                                                                                              \
+    static void row_##S(const T *x, int64_t n, T *v, int32_t *ix, int64_t k)                       \
+    {                                                                                              \
+        int64_t m = 0;                                                                             \
+        for (int64_t j = 0; j < n; j++) {                                                          \
+            if (m < k) {                                                                           \
+                /* Sift up the new entry. */                                                       \
+                int64_t i = m++;                                                                   \
+                v[i] = x[j];                                                                       \
+                ix[i] = (int32_t)j;                                                                \
+                while (i > 0 && worse_##S(v, ix, i, (i - 1) / 2)) {                                \
+                    int64_t p = (i - 1) / 2;                                                       \
+                    T tv = v[i];                                                                   \
+                    int32_t ti = ix[i];                                                            \
+                    v[i] = v[p];                                                                   \
+                    ix[i] = ix[p];                                                                 \
+                    v[p] = tv;                                                                     \
+                    ix[p] = ti;                                                                    \
+                    i = p;                                                                         \
+                }                                                                                  \
+            } else if (k > 0 && x[j] > v[0]) {                                                     \
+                /* Later indices lose ties, so only a strictly larger value enters. */             \
+                v[0] = x[j];                                                                       \
+                ix[0] = (int32_t)j;                                                                \
+                sift_down_##S(v, ix, 0, m);                                                        \
+            }                                                                                      \
+        }                                                                                          \
+        /* Heap sort: moving the worst to the end each time leaves the best first. */              \
+        for (int64_t end = m - 1; end > 0; end--) {                                                \
+            T tv = v[0];                                                                           \
+            int32_t ti = ix[0];                                                                    \
+            v[0] = v[end];                                                                         \
+            ix[0] = ix[end];                                                                       \
+            v[end] = tv;                                                                           \
+            ix[end] = ti;                                                                          \
+            sift_down_##S(v, ix, 0, end);                                                          \
+        }                                                                                          \
     }
 
 TOPK_T(f32, float)

@@ -24,8 +24,7 @@ static int read_perm(const struct seer_node *nd, int *perm, struct seer_err *err
     char buf[96];
 
     if (nd->in[1]->ndim != 1)
-        return seer_errf(err, SEER_EFORMAT, "perm must be a vector, got rank %d",
-                         nd->in[1]->ndim);
+        return seer_errf(err, SEER_EFORMAT, "perm must be a vector, got rank %d", nd->in[1]->ndim);
     int rc = seer__const_ints(nd, 1, "perm", v, SEER_MAX_DIMS, &n, err);
     if (rc)
         return rc;
@@ -110,72 +109,70 @@ static void simplify(const struct seer_tensor *x, const int *perm, struct simple
 
 /* For element type T: a batch of 2-D transposes in [B,R,C] -> out [B,C,R], split into
  * (batch, tile of C) units, and the general strided walk over output elements. */
-#define TRANSPOSE_T(S, T)                                                                \
-    static void tr2d_##S(const T *in, T *out, int64_t B, int64_t R, int64_t C, int ith,  \
-                         int nth)                                                        \
-    {                                                                                    \
-        int64_t tiles = (C + TILE - 1) / TILE, lo, hi;                                   \
-        seer_split_range(B * tiles, ith, nth, &lo, &hi);                                 \
-        for (int64_t u = lo; u < hi; u++) {                                              \
-            int64_t b = u / tiles, c0 = (u % tiles) * TILE;                              \
-            int64_t c1 = c0 + TILE < C ? c0 + TILE : C;                                  \
-            const T *ib = in + b * R * C;                                                \
-            T *ob = out + b * R * C;                                                     \
-            for (int64_t r0 = 0; r0 < R; r0 += TILE) {                                   \
-                int64_t r1 = r0 + TILE < R ? r0 + TILE : R;                              \
-                for (int64_t c = c0; c < c1; c++)                                        \
-                    for (int64_t r = r0; r < r1; r++)                                    \
-                        ob[c * R + r] = ib[r * C + c];                                   \
-            }                                                                            \
-        }                                                                                \
-    }                                                                                    \
-    static void walk_##S(const T *in, T *out, const struct simple *s, int ith, int nth)  \
-    {                                                                                    \
-        int64_t od[SEER_MAX_DIMS], st[SEER_MAX_DIMS], ist[SEER_MAX_DIMS];                \
-        int64_t idx[SEER_MAX_DIMS], total = 1, acc = 1, lo, hi;                          \
-        int n = s->n, last = s->n - 1;                                                   \
-        for (int i = n - 1; i >= 0; i--) {                                               \
-            ist[i] = acc;                                                                \
-            acc *= s->d[i];                                                              \
-        }                                                                                \
-        for (int j = 0; j < n; j++) {                                                    \
-            od[j] = s->d[s->perm[j]];                                                    \
-            st[j] = ist[s->perm[j]];                                                     \
-            total *= od[j];                                                              \
-        }                                                                                \
-        seer_split_range(total, ith, nth, &lo, &hi);                                     \
-        int64_t rem = lo, off = 0;                                                       \
-        for (int j = last; j >= 0; j--) {                                                \
-            idx[j] = rem % od[j];                                                        \
-            rem /= od[j];                                                                \
-            off += idx[j] * st[j];                                                       \
-        }                                                                                \
-        for (int64_t pos = lo; pos < hi;) {                                              \
-            int64_t m = od[last] - idx[last];                                            \
-            if (m > hi - pos)                                                            \
-                m = hi - pos;                                                            \
-            for (int64_t t = 0; t < m; t++)                                              \
-                out[pos + t] = in[off + t * st[last]];                                   \
-            pos += m;                                                                    \
-            idx[last] += m;                                                              \
-            off += m * st[last];                                                         \
-            for (int j = last; j > 0 && idx[j] == od[j]; j--) {                          \
-                off -= od[j] * st[j];                                                    \
-                idx[j] = 0;                                                              \
-                idx[j - 1]++;                                                            \
-                off += st[j - 1];                                                        \
-            }                                                                            \
-        }                                                                                \
-    }                                                                                    \
-    static void run_##S(const void *in, void *out, const struct simple *s, int ith,      \
-                        int nth)                                                         \
-    {                                                                                    \
-        if (s->n == 2 && s->perm[0] == 1)                                                \
-            tr2d_##S(in, out, 1, s->d[0], s->d[1], ith, nth);                            \
-        else if (s->n == 3 && s->perm[0] == 0 && s->perm[1] == 2 && s->perm[2] == 1)     \
-            tr2d_##S(in, out, s->d[0], s->d[1], s->d[2], ith, nth);                      \
-        else                                                                             \
-            walk_##S(in, out, s, ith, nth);                                              \
+#define TRANSPOSE_T(S, T)                                                                          \
+    static void tr2d_##S(const T *in, T *out, int64_t B, int64_t R, int64_t C, int ith, int nth)   \
+    {                                                                                              \
+        int64_t tiles = (C + TILE - 1) / TILE, lo, hi;                                             \
+        seer_split_range(B *tiles, ith, nth, &lo, &hi);                                            \
+        for (int64_t u = lo; u < hi; u++) {                                                        \
+            int64_t b = u / tiles, c0 = (u % tiles) * TILE;                                        \
+            int64_t c1 = c0 + TILE < C ? c0 + TILE : C;                                            \
+            const T *ib = in + b * R * C;                                                          \
+            T *ob = out + b * R * C;                                                               \
+            for (int64_t r0 = 0; r0 < R; r0 += TILE) {                                             \
+                int64_t r1 = r0 + TILE < R ? r0 + TILE : R;                                        \
+                for (int64_t c = c0; c < c1; c++)                                                  \
+                    for (int64_t r = r0; r < r1; r++)                                              \
+                        ob[c * R + r] = ib[r * C + c];                                             \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    static void walk_##S(const T *in, T *out, const struct simple *s, int ith, int nth)            \
+    {                                                                                              \
+        int64_t od[SEER_MAX_DIMS], st[SEER_MAX_DIMS], ist[SEER_MAX_DIMS];                          \
+        int64_t idx[SEER_MAX_DIMS], total = 1, acc = 1, lo, hi;                                    \
+        int n = s->n, last = s->n - 1;                                                             \
+        for (int i = n - 1; i >= 0; i--) {                                                         \
+            ist[i] = acc;                                                                          \
+            acc *= s->d[i];                                                                        \
+        }                                                                                          \
+        for (int j = 0; j < n; j++) {                                                              \
+            od[j] = s->d[s->perm[j]];                                                              \
+            st[j] = ist[s->perm[j]];                                                               \
+            total *= od[j];                                                                        \
+        }                                                                                          \
+        seer_split_range(total, ith, nth, &lo, &hi);                                               \
+        int64_t rem = lo, off = 0;                                                                 \
+        for (int j = last; j >= 0; j--) {                                                          \
+            idx[j] = rem % od[j];                                                                  \
+            rem /= od[j];                                                                          \
+            off += idx[j] * st[j];                                                                 \
+        }                                                                                          \
+        for (int64_t pos = lo; pos < hi;) {                                                        \
+            int64_t m = od[last] - idx[last];                                                      \
+            if (m > hi - pos)                                                                      \
+                m = hi - pos;                                                                      \
+            for (int64_t t = 0; t < m; t++)                                                        \
+                out[pos + t] = in[off + t * st[last]];                                             \
+            pos += m;                                                                              \
+            idx[last] += m;                                                                        \
+            off += m * st[last];                                                                   \
+            for (int j = last; j > 0 && idx[j] == od[j]; j--) {                                    \
+                off -= od[j] * st[j];                                                              \
+                idx[j] = 0;                                                                        \
+                idx[j - 1]++;                                                                      \
+                off += st[j - 1];                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    static void run_##S(const void *in, void *out, const struct simple *s, int ith, int nth)       \
+    {                                                                                              \
+        if (s->n == 2 && s->perm[0] == 1)                                                          \
+            tr2d_##S(in, out, 1, s->d[0], s->d[1], ith, nth);                                      \
+        else if (s->n == 3 && s->perm[0] == 0 && s->perm[1] == 2 && s->perm[2] == 1)               \
+            tr2d_##S(in, out, s->d[0], s->d[1], s->d[2], ith, nth);                                \
+        else                                                                                       \
+            walk_##S(in, out, s, ith, nth);                                                        \
     }
 
 TRANSPOSE_T(u8, uint8_t)

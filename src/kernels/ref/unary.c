@@ -29,25 +29,31 @@ static inline float relu6(float x)
     return x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f;
 }
 
+/* HardSwish: x * relu6(x + 3) / 6. */
+static inline float hswish(float x)
+{
+    return x * relu6(x + 3.0f) / 6.0f;
+}
+
 /* Defines the shape function and kernel of a float op computing EXPR from x (and the
  * node's attrs a, for LeakyRelu's slope). */
-#define UNARY_OP(f, EXPR)                                                                \
-    int seer_shape_##f(struct seer_node *nd, struct seer_err *err)                       \
-    {                                                                                    \
-        return shape_unary_f32(nd, err);                                                 \
-    }                                                                                    \
-    void seer_kref_##f(const struct seer_kctx *k, const struct seer_node *nd)            \
-    {                                                                                    \
-        const float *in = nd->in[0]->data;                                               \
-        float *out = nd->out[0]->data;                                                   \
-        const struct seer_attrs *a = &nd->a;                                             \
-        int64_t lo, hi;                                                                  \
-        (void)a;                                                                         \
-        seer_split_range(seer_tensor_numel(nd->out[0]), k->ith, k->nth, &lo, &hi);       \
-        for (int64_t i = lo; i < hi; i++) {                                              \
-            float x = in[i];                                                             \
-            out[i] = (EXPR);                                                             \
-        }                                                                                \
+#define UNARY_OP(f, EXPR)                                                                          \
+    int seer_shape_##f(struct seer_node *nd, struct seer_err *err)                                 \
+    {                                                                                              \
+        return shape_unary_f32(nd, err);                                                           \
+    }                                                                                              \
+    void seer_kref_##f(const struct seer_kctx *k, const struct seer_node *nd)                      \
+    {                                                                                              \
+        const float *in = nd->in[0]->data;                                                         \
+        float *out = nd->out[0]->data;                                                             \
+        const struct seer_attrs *a = &nd->a;                                                       \
+        int64_t lo, hi;                                                                            \
+        (void)a;                                                                                   \
+        seer_split_range(seer_tensor_numel(nd->out[0]), k->ith, k->nth, &lo, &hi);                 \
+        for (int64_t i = lo; i < hi; i++) {                                                        \
+            float x = in[i];                                                                       \
+            out[i] = (EXPR);                                                                       \
+        }                                                                                          \
     }
 
 UNARY_OP(relu, x > 0.0f ? x : 0.0f)
@@ -59,7 +65,7 @@ UNARY_OP(leaky_relu, x < 0.0f ? a->alpha * x : x)
 UNARY_OP(sigmoid, 1.0f / (1.0f + expf(-x)))
 UNARY_OP(tanh, tanhf(x))
 UNARY_OP(exp, expf(x))
-UNARY_OP(hard_swish, x * relu6(x + 3.0f) / 6.0f)
+UNARY_OP(hard_swish, hswish(x))
 
 int seer_shape_identity(struct seer_node *nd, struct seer_err *err)
 {
