@@ -71,6 +71,8 @@ struct jspec {
     J_COLOR_SPACE jpeg_cs; /* 0: libjpeg's default for in_cs */
     int quality;
     int progressive, full_chroma, no_adobe;
+    const jpeg_scan_info *scans; /* a custom progressive scan script, n_scans long */
+    int n_scans;
     int orient, big_endian, xmp_first;
 };
 
@@ -101,6 +103,10 @@ static uint8_t *make_jpeg(const struct jspec *s, const uint8_t *px, size_t *n)
             ci.comp_info[c].h_samp_factor = ci.comp_info[c].v_samp_factor = 1;
     if (s->progressive)
         jpeg_simple_progression(&ci);
+    if (s->scans) {
+        ci.scan_info = s->scans;
+        ci.num_scans = s->n_scans;
+    }
     jpeg_start_compress(&ci, TRUE);
     if (s->xmp_first) {
         static const char xmp[] = "http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>";

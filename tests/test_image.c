@@ -599,6 +599,40 @@ TEST(truncated_jpeg_is_format_error)
     ASSERT(strstr(err.msg, "truncated JPEG"));
 }
 
+/* A legal progressive script with one scan per AC coefficient per component, refined
+ * `passes` times: 1 + 3 * 63 * passes scans in all. */
+static int many_scans(jpeg_scan_info *sc, int passes)
+{
+    int k = 0;
+    sc[k++] = (jpeg_scan_info){3, {0, 1, 2}, 0, 0, 0, 0};
+    for (int c = 0; c < 3; c++)
+        for (int coef = 1; coef < 64; coef++)
+            for (int al = passes - 1; al >= 0; al--)
+                sc[k++] = (jpeg_scan_info){1, {c}, coef, coef, al == passes - 1 ? 0 : al + 1, al};
+    return k;
+}
+
+TEST(jpeg_progressive_scan_limit)
+{
+    static jpeg_scan_info sc[1 + 3 * 63 * 3];
+    struct jspec s = {.w = 16, .h = 16, .in_cs = JCS_RGB, .scans = sc};
+    struct seer_err err;
+    size_t n;
+    uint8_t *px = gradient(16, 16, 3), *jpg;
+    s.n_scans = many_scans(sc, 2); /* 379 scans: odd but allowed */
+    jpg = make_jpeg(&s, px, &n);
+    int rc1 = dec_rc(jpg, n, NULL, &err);
+    free(jpg);
+    s.n_scans = many_scans(sc, 3); /* 568 scans: over the limit of 500 */
+    jpg = make_jpeg(&s, px, &n);
+    seer_free(px);
+    int rc2 = dec_rc(jpg, n, NULL, &err);
+    free(jpg);
+    ASSERT_OK(rc1);
+    ASSERT_EQ(rc2, SEER_ELIMIT);
+    ASSERT(strstr(err.msg, "scans"));
+}
+
 TEST(jpeg_pixel_limit_from_header)
 {
     struct jspec s = {.w = 100, .h = 50, .in_cs = JCS_GRAYSCALE};
@@ -871,8 +905,8 @@ T_MAIN(T_CASE(sniff_by_magic_bytes), T_CASE(jpeg_dog_matches_djpeg),
        T_CASE(jpeg_progressive_equals_baseline_and_gray_input), T_CASE(png_formats_decode_to_rgb8),
        T_CASE(png_bad_crc_or_truncation_is_format_error),
        T_CASE(png_huge_header_is_limit_before_allocating), T_CASE(bad_input_gets_clear_errors),
-       T_CASE(truncated_jpeg_is_format_error), T_CASE(jpeg_pixel_limit_from_header),
-       T_CASE(resize_tf_bilinear_hand_worked), T_CASE(resize_u8_rounds_to_nearest),
-       T_CASE(resize_identity_when_sizes_equal), T_CASE(draw_rect_clips_and_counts),
-       T_CASE(draw_label_font_and_clipping), T_CASE(encode_png_and_jpeg_round_trip),
-       T_CASE(alloc_torture_png_and_jpeg))
+       T_CASE(truncated_jpeg_is_format_error), T_CASE(jpeg_progressive_scan_limit),
+       T_CASE(jpeg_pixel_limit_from_header), T_CASE(resize_tf_bilinear_hand_worked),
+       T_CASE(resize_u8_rounds_to_nearest), T_CASE(resize_identity_when_sizes_equal),
+       T_CASE(draw_rect_clips_and_counts), T_CASE(draw_label_font_and_clipping),
+       T_CASE(encode_png_and_jpeg_round_trip), T_CASE(alloc_torture_png_and_jpeg))
