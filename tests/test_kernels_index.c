@@ -142,6 +142,63 @@ TEST(strided_slice_ellipsis_new_axis_shrink)
     seer_graph_free(g);
 }
 
+/* Python's slice rule for one dim: the indices x[b:e:s] visits, with b or e left out
+ * when masked. Returns how many were written to out. */
+static int py_slice(int64_t n, int64_t b, int64_t e, int64_t s, bool bm, bool em, int64_t *out)
+{
+    int64_t lo = s > 0 ? 0 : -1, hi = s > 0 ? n : n - 1, cnt = 0;
+
+    b = bm ? (s > 0 ? 0 : n - 1) : (b < 0 ? b + n : b);
+    e = em ? (s > 0 ? n : -1) : (e < 0 ? e + n : e);
+    b = b < lo ? lo : b > hi ? hi : b;
+    e = e < lo ? lo : e > hi ? hi : e;
+    for (int64_t i = b; s > 0 ? i < e : i > e; i += s)
+        out[cnt++] = i;
+    return (int)cnt;
+}
+
+TEST(strided_slice_random_ranges_match_python_slicing)
+{
+    for (int trial = 0; trial < 60; trial++) {
+        struct seer_graph *g = seer_graph_new();
+        int r = 1 + k_randn(4), bm = 0, em = 0;
+        int64_t dims[4], vis[4][16];
+        int32_t b[4], e[4], st[4];
+        int nvis[4];
+        for (int i = 0; i < r; i++) {
+            dims[i] = 1 + k_randn(6);
+            b[i] = k_randn(17) - 8;
+            e[i] = k_randn(17) - 8;
+            st[i] = (k_randn(3) + 1) * (k_randn(2) ? 1 : -1);
+            bm |= k_randn(4) == 0 ? 1 << i : 0;
+            em |= k_randn(4) == 0 ? 1 << i : 0;
+            nvis[i] = py_slice(dims[i], b[i], e[i], st[i], bm & (1 << i), em & (1 << i), vis[i]);
+        }
+        struct seer_value *x = k_arange_f32(g, r, dims);
+        struct seer_node *nd = ss(g, x, r, b, e, st, bm, em, 0, 0, 0);
+        RUN_OK(g, nd);
+        ASSERT_EQ(nd->out[0]->ndim, r);
+        int64_t total = 1;
+        for (int i = 0; i < r; i++) {
+            ASSERT_EQ(nd->out[0]->dims[i], nvis[i]);
+            total *= nvis[i];
+        }
+        const float *y = nd->out[0]->data;
+        for (int64_t o = 0; o < total; o++) {
+            int64_t rem = o, src = 0, scale = 1;
+            for (int i = r - 1; i >= 0; i--) {
+                src += vis[i][rem % nvis[i]] * scale;
+                rem /= nvis[i];
+                scale *= dims[i];
+            }
+            if (y[o] != (float)src)
+                T_FAILF("trial %d element %lld: got %g want %lld", trial, (long long)o, y[o],
+                        (long long)src);
+        }
+        seer_graph_free(g);
+    }
+}
+
 TEST(strided_slice_shape_errors)
 {
     struct seer_graph *g = seer_graph_new();
@@ -594,7 +651,8 @@ TEST(splitv_shape_errors)
 
 T_MAIN(T_CASE(strided_slice_ranges_steps_and_clamping),
        T_CASE(strided_slice_negative_strides_and_indices),
-       T_CASE(strided_slice_ellipsis_new_axis_shrink), T_CASE(strided_slice_shape_errors),
+       T_CASE(strided_slice_ellipsis_new_axis_shrink),
+       T_CASE(strided_slice_random_ranges_match_python_slicing), T_CASE(strided_slice_shape_errors),
        T_CASE(transpose_2d_and_nhwc_to_nchw), T_CASE(transpose_matches_direct_reference),
        T_CASE(transpose_shape_errors), T_CASE(gather_axis_0_and_1), T_CASE(gather_batch_dims),
        T_CASE(gather_shape_errors), T_CASE(topk_ties_go_to_the_lower_index),

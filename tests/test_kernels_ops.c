@@ -412,6 +412,64 @@ TEST(mean_shape_errors)
     seer_graph_free(g);
 }
 
+TEST(mean_random_axes_match_direct_reference)
+{
+    for (int trial = 0; trial < 40; trial++) {
+        struct seer_graph *g = seer_graph_new();
+        int r = 1 + k_randn(5), n_ax = 0;
+        int64_t dims[5], axes[5];
+        unsigned mask = 0;
+        for (int i = 0; i < r; i++) {
+            dims[i] = 1 + k_randn(5);
+            if (k_randn(2)) {
+                mask |= 1u << i;
+                axes[n_ax++] = k_randn(2) ? i : i - r; /* negative half the time */
+            }
+        }
+        struct seer_tensor t = {0};
+        seer_tensor_set_shape(&t, SEER_DTYPE_F32, r, dims);
+        int64_t n = seer_tensor_numel(&t);
+        float *x = seer_arena_array(g->arena, (size_t)n, sizeof(float));
+        double *sum = seer_arena_array(g->arena, (size_t)n, sizeof(double));
+        ASSERT(x && sum);
+        for (int64_t i = 0; i < n; i++) {
+            x[i] = (float)k_randn(2001) / 100.0f - 10.0f;
+            sum[i] = 0;
+        }
+        struct seer_value *vx = k_const(g, SEER_DTYPE_F32, r, dims, x, (size_t)n);
+        struct seer_value *va = k_const(g, SEER_DTYPE_I64, 1, DIMS(n_ax), axes, (size_t)n_ax);
+        struct seer_node *nd = NODE(g, SEER_OP_MEAN, 1, vx, va);
+        nd->a.keep_dims = k_randn(2);
+        RUN_OK(g, nd);
+        /* Accumulate each input into its output slot: the index over the kept dims. */
+        int64_t count = 1, m = 1;
+        for (int i = 0; i < r; i++) {
+            if (mask & (1u << i))
+                count *= dims[i];
+            else
+                m *= dims[i];
+        }
+        ASSERT_EQ(seer_tensor_numel(nd->out[0]), m);
+        ASSERT_EQ(nd->out[0]->ndim, nd->a.keep_dims ? r : r - n_ax);
+        for (int64_t i = 0; i < n; i++) {
+            int64_t rem = i, o = 0, scale = 1;
+            for (int d = r - 1; d >= 0; d--) {
+                int64_t c = rem % dims[d];
+                rem /= dims[d];
+                if (!(mask & (1u << d))) {
+                    o += c * scale;
+                    scale *= dims[d];
+                }
+            }
+            sum[o] += x[i];
+        }
+        const float *got = nd->out[0]->data;
+        for (int64_t o = 0; o < m; o++)
+            ASSERT_NEAR(got[o], sum[o] / (double)count, 1e-5);
+        seer_graph_free(g);
+    }
+}
+
 /* ---- Concat ---------------------------------------------------------------------- */
 
 TEST(concat_middle_axis_and_negative_axis)
@@ -591,6 +649,7 @@ T_MAIN(T_CASE(add_broadcasts_2x1x3_with_4x1), T_CASE(sub_and_mul_with_scalars_an
        T_CASE(binary_shape_errors), T_CASE(binary_random_broadcasts_match_direct_reference),
        T_CASE(unary_float_ops), T_CASE(unary_rejects_non_float), T_CASE(cast_follows_tensorflow),
        T_CASE(mean_over_hw_keep_dims_true_and_false), T_CASE(mean_shape_errors),
+       T_CASE(mean_random_axes_match_direct_reference),
        T_CASE(concat_middle_axis_and_negative_axis), T_CASE(concat_shape_errors),
        T_CASE(reshape_infers_minus_one), T_CASE(reshape_shape_errors),
        T_CASE(expand_dims_and_squeeze), T_CASE(softmax_last_and_first_axis))

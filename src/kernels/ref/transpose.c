@@ -69,8 +69,8 @@ struct simple {
 
 static void simplify(const struct seer_tensor *x, const int *perm, struct simple *s)
 {
-    int map[SEER_MAX_DIMS], p[SEER_MAX_DIMS], n = 0, r = x->ndim;
-    int64_t d[SEER_MAX_DIMS];
+    int map[SEER_MAX_DIMS], p[SEER_MAX_DIMS] = {0}, n = 0, r = x->ndim;
+    int64_t d[SEER_MAX_DIMS] = {0};
 
     /* Drop size-1 dims and renumber the rest. */
     for (int i = 0, m = 0; i < r; i++)
@@ -129,7 +129,7 @@ static void simplify(const struct seer_tensor *x, const int *perm, struct simple
     }                                                                                              \
     static void walk_##S(const T *in, T *out, const struct simple *s, int ith, int nth)            \
     {                                                                                              \
-        int64_t od[SEER_MAX_DIMS], st[SEER_MAX_DIMS], ist[SEER_MAX_DIMS];                          \
+        int64_t od[SEER_MAX_DIMS] = {0}, st[SEER_MAX_DIMS] = {0}, ist[SEER_MAX_DIMS] = {0};        \
         int64_t idx[SEER_MAX_DIMS], total = 1, acc = 1, lo, hi;                                    \
         int n = s->n, last = s->n - 1;                                                             \
         for (int i = n - 1; i >= 0; i--) {                                                         \
