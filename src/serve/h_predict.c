@@ -18,19 +18,13 @@
 #include "serve/http.h"
 #include "serve/serve.h"
 
-struct instance {
-    uint8_t *p;
-    size_t n;
-    const cJSON *key;         /* borrowed from the request JSON, or NULL */
-};
-
 /* Rounds to 6 decimals so cJSON prints short numbers (floats carry no more anyway). */
 static double r6(double x)
 {
     return round(x * 1e6) / 1e6;
 }
 
-static int decode_b64_item(struct seer_req *rq, const cJSON *s, int idx, struct instance *in)
+static int decode_b64_item(struct seer_req *rq, const cJSON *s, int idx, struct seer_instance *in)
 {
     int rc;
 
@@ -45,7 +39,7 @@ static int decode_b64_item(struct seer_req *rq, const cJSON *s, int idx, struct 
 
 /* One instance: a base64 string, {"b64": s}, or an object whose image member
  * (image_bytes or any single non-"key" member) is {"b64": s} or a base64 string. */
-static int instance_bytes(struct seer_req *rq, const cJSON *it, int idx, struct instance *in)
+static int instance_bytes(struct seer_req *rq, const cJSON *it, int idx, struct seer_instance *in)
 {
     const cJSON *b64, *img = NULL, *child;
 
@@ -86,14 +80,13 @@ static int instance_bytes(struct seer_req *rq, const cJSON *it, int idx, struct 
                      idx, img->string ? img->string : "");
 }
 
-/* The list of instances from either request shape. */
-static int collect(struct seer_req *rq, const cJSON *req, bool *columnar, struct instance **out,
-                   int *n_out)
+int seer__predict_parse(struct seer_req *rq, const struct cJSON *req, bool *columnar,
+                        struct seer_instance **out, int *n_out)
 {
     const cJSON *rows = cJSON_GetObjectItemCaseSensitive(req, "instances");
     const cJSON *cols = cJSON_GetObjectItemCaseSensitive(req, "inputs");
     const cJSON *list = NULL, *single = NULL, *it;
-    struct instance *in;
+    struct seer_instance *in;
     int n, i = 0, rc;
     int max = rq->srv->opts.max_instances > 0 ? rq->srv->opts.max_instances : 64;
 
@@ -184,7 +177,7 @@ int seer__h_predict(struct seer_req *rq, struct seer_resp *rs)
 {
     struct seer_detect_opts opts = seer_detect_defaults();
     struct seer_model *m = NULL;
-    struct instance *in = NULL;
+    struct seer_instance *in = NULL;
     cJSON *req = NULL, *ans = NULL, *preds = NULL;
     bool columnar = false;
     int n = 0, rc;
@@ -195,7 +188,7 @@ int seer__h_predict(struct seer_req *rq, struct seer_resp *rs)
     rc = seer__http_json(rq->body, rq->body_len, &req, &rq->err);
     if (rc)
         goto out;
-    rc = collect(rq, req, &columnar, &in, &n);
+    rc = seer__predict_parse(rq, req, &columnar, &in, &n);
     if (rc)
         goto out;
     ans = cJSON_CreateObject();

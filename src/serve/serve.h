@@ -154,6 +154,20 @@ const char *seer__resp_get_header(const struct seer_resp *rs, const char *name);
 int seer__req_model(struct seer_req *rq, const char *name, const char *version,
                     struct seer_model **out);
 
+/* ---- :predict request parsing (h_predict.c) ---- */
+
+struct cJSON;
+struct seer_instance {
+    uint8_t *p;               /* decoded image bytes, in the request arena */
+    size_t n;
+    const struct cJSON *key;  /* the instance's "key" (echoed), borrowed from the JSON */
+};
+
+/* The image instances of a parsed :predict body, row ({"instances"}) or columnar
+ * ({"inputs"}); base64 decoded into rq->arena. EINVAL/EFORMAT/ELIMIT name the instance. */
+int seer__predict_parse(struct seer_req *rq, const struct cJSON *req, bool *columnar,
+                        struct seer_instance **out, int *n_out);
+
 /* ---- handlers (h_*.c) ---- */
 
 int seer__h_healthz(struct seer_req *rq, struct seer_resp *rs);
