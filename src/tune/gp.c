@@ -305,6 +305,20 @@ static double bfgs(struct seer__gp *gp, double *theta, double *buf, double *inv,
     return f;
 }
 
+double seer__gp_objective(struct seer__gp *gp, const double *theta, double *grad)
+{
+    size_t n = gp->n;
+    double *inv = seer_calloc(n > 0 ? n * n : 1, sizeof(double));
+    double *work = seer_calloc(n ? n : 1, sizeof(double));
+    double f = NAN;
+
+    if (inv && work)
+        f = objective(gp, theta, grad, inv, work);
+    seer_free(inv);
+    seer_free(work);
+    return f;
+}
+
 int seer__gp_fit(struct seer__gp *gp, int n_starts, struct seer__rng *r)
 {
     size_t d = gp->d, p = d + 2, n = gp->n;

@@ -45,6 +45,11 @@ double seer__gp_lml(struct seer__gp *gp);
  * Returns 0, SEER_ENOMEM, or -1 when no start could be factorised. */
 int seer__gp_fit(struct seer__gp *gp, int n_starts, struct seer__rng *r);
 
+/* The fit's objective at theta = (log length scales, log sf2, log sn2): the negative log
+ * marginal likelihood plus the priors' penalty, and its gradient (d + 2 values). Leaves the
+ * GP at theta. NAN on ENOMEM, INFINITY when K is singular. For tests. */
+double seer__gp_objective(struct seer__gp *gp, const double *theta, double *grad);
+
 /* Posterior mean and variance of the latent function at xs (d values); work holds n
  * doubles. */
 void seer__gp_predict(const struct seer__gp *gp, const double *xs, double *mu, double *var,

@@ -82,7 +82,10 @@ static void perturb(const struct seer_tune_spec *s, struct seer__rng *r, const d
         } else {
             double u = seer__space_warp(p, pt[i]) + sigma * seer__rng_normal(r);
 
-            u = u < 0 ? 0 : u > 1 ? 1 : u;
+            /* Reflect at the edges: clamping would pile candidates onto the boundary. */
+            u = fabs(u);
+            u = u > 1 ? 2 - u : u;
+            u = u < 0 ? 0 : u;
             out[i] = seer__space_feasible(p, u);
             moved = true;
         }

@@ -197,8 +197,13 @@ int seer__space_format(const struct seer_tune_param *p, double v, char *buf, siz
         n = snprintf(buf, cap, "%lld", (long long)v);
     } else {
         /* The fewest digits that read back exactly, so trainers see 0.1, not 0.1000000001. */
+        int prec = 1;
+
+        /* Start with the integer digits so 10 prints as 10, not 1e+01. */
+        if (fabs(v) >= 1 && fabs(v) < 1e17)
+            prec = (int)floor(log10(fabs(v))) + 1;
         n = -1;
-        for (int prec = 1; prec <= 17; prec++) {
+        for (; prec <= 17; prec++) {
             n = snprintf(buf, cap, "%.*g", prec, v);
             if (n < 0 || (size_t)n >= cap || strtod(buf, NULL) == v)
                 break;

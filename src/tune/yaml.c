@@ -275,6 +275,12 @@ static int parse_flow(struct yp *p, const char **pp, bool in_flow, int no, cJSON
             }
             item = NULL;
             s = skip_sp(s);
+            if (*s == '\0') {
+                rc = seer_errf(p->err, SEER_EFORMAT,
+                               "line %d: unterminated flow collection (it must close on its "
+                               "line)", no);
+                goto out;
+            }
             if (*s == ',')
                 s = skip_sp(s + 1);
             else if (*s != close) {
