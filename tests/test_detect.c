@@ -661,16 +661,21 @@ static void check_model(const char *name)
     if (!rc)
         rc = seer_detect_bytes(m, buf, n, 0, NULL, a, &d, &err);
     seer_free(buf);
-    seer_model_unref(m);
     if (rc) {
-        seer_arena_free(a);
-        T_FAILF("%s dog.jpg via seer_detect_bytes: %s", name, err.msg);
+        printf("    %s dog.jpg via seer_detect_bytes: %s\n", name, err.msg);
+        bad++;
+    } else {
+        const char *miss = obvious_missing("dog.jpg", &d);
+
+        if (miss)
+            printf("    %s via seer_detect_bytes: %s\n", name, miss);
+        bad += d.width != 768 || d.height != 576 || miss;
+        for (int i = 0; i < d.n; i++)
+            bad += !(d.d[i].score > 0.3f &&
+                     d.d[i].category_id == seer__coco91_id(d.d[i].class_index));
     }
-    ASSERT_EQ(d.width, 768);
-    ASSERT_EQ(d.height, 576);
-    ASSERT(obvious_missing("dog.jpg", &d) == NULL);
-    for (int i = 0; i < d.n; i++)
-        ASSERT(d.d[i].score > 0.3f && d.d[i].category_id == seer__coco91_id(d.d[i].class_index));
+    /* Labels borrow from the model: release it only after the checks. */
+    seer_model_unref(m);
     seer_arena_free(a);
     ASSERT_EQ(bad, 0);
 }
