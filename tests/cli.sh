@@ -175,7 +175,7 @@ mkdir -p "$tmp/repo/nanodet/00000003"
 echo '{"format": "tflite", "model": "x.tflite"}' >"$tmp/repo/nanodet/00000003/seer.json"
 "$SEER" models --models "$tmp/repo" >"$tmp/repo.txt" 2>/dev/null; rc=$?
 if [ $rc -eq 0 ] && grep -qE "^nanodet +2 .*AVAILABLE" "$tmp/repo.txt" &&
-    grep -qE "^nanodet +3 .*FAILED" "$tmp/repo.txt" &&
+    grep -qE "^nanodet +3 +- +tflite +generic +FAILED" "$tmp/repo.txt" &&
     grep -q "format 'tflite' is not supported yet" "$tmp/repo.txt"; then
     ok models_failed_version
 else

@@ -509,6 +509,9 @@ TEST(repo_versions_and_failures)
     ASSERT(e[2].error == NULL);
     ASSERT_EQ(e[3].state, SEER_MODEL_FAILED);
     ASSERT(e[3].error && strstr(e[3].error, "model.json"));
+    /* A failed version still says what it is when its manifest does. */
+    ASSERT_STR(e[3].format, "tfjs");
+    ASSERT_STR(e[3].family, "generic");
 
     /* Nothing changed: a rescan does nothing. */
     ASSERT_EQ(seer_repo_scan(r, &err), 0);

@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "repo/repo_int.h"
 
@@ -30,6 +31,8 @@ struct entry {
     enum seer_model_state state;
     struct seer_model *model; /* a reference, when AVAILABLE */
     char *error;              /* owned, when FAILED */
+    char *format, *family;    /* owned, when FAILED and its manifest parses */
+    int in_w, in_h;           /*   (so a listing can still say what it is) */
     long long stamp;          /* folder change stamp at the last load attempt */
     bool seen;                /* found by the current scan */
 };
@@ -81,6 +84,8 @@ static void entry_clear(struct entry *e)
     seer_free(e->name);
     seer_free(e->dir);
     seer_free(e->error);
+    seer_free(e->format);
+    seer_free(e->family);
     memset(e, 0, sizeof(*e));
 }
 
@@ -250,6 +255,37 @@ static int add_entry(struct seer_repo *r, const struct found *f)
     return r->n++;
 }
 
+/* What a version that failed to load says it is, when its manifest (or its files) tell:
+ * format, family and input size for listings. Best effort: NULLs when unknown. */
+static void failed_summary(const char *dir, char **format, char **family, int *w, int *h)
+{
+    struct seer_arena *a = seer_arena_new(4096);
+    struct seer_manifest m;
+    char path[PATH_MAX];
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int rc;
+
+    *format = *family = NULL;
+    *w = *h = 0;
+    if (!a || snprintf(path, sizeof(path), "%s/" SEER__MANIFEST_NAME, dir) >= (int)sizeof(path))
+        goto out;
+    rc = seer_file_read(path, SEER__MANIFEST_MAX_BYTES, &buf, &n, NULL);
+    if (rc == SEER_ENOTFOUND)
+        rc = seer__manifest_default(dir, a, &m, NULL);
+    else if (!rc)
+        rc = seer__manifest_parse((const char *)buf, n, a, &m, NULL);
+    if (rc)
+        goto out;
+    *format = seer_strdup(m.format);
+    *family = seer_strdup(m.family);
+    *w = m.input.width;
+    *h = m.input.height;
+out:
+    seer_free(buf);
+    seer_arena_free(a);
+}
+
 /* Loads one version outside the lock and records the outcome. Only the scanning thread
  * adds or removes entries, so looking the entry up again by key is safe. */
 static void load_version(struct seer_repo *r, const char *name, int version, const char *dir)
@@ -258,10 +294,11 @@ static void load_version(struct seer_repo *r, const char *name, int version, con
     struct seer_err err = {{0}};
     long long stamp = folder_stamp(dir);
     int rc = seer_model_load(dir, name, version, &r->opts, &m, &err);
-    char *msg = NULL;
-    int i;
+    char *msg = NULL, *format = NULL, *family = NULL;
+    int i, w = 0, h = 0;
 
     if (rc) {
+        failed_summary(dir, &format, &family, &w, &h);
         msg = seer_strdup(err.msg[0] ? err.msg : seer_status_name(rc));
         seer_log_warn("models: %s version %d failed to load: %s", name, version,
                       err.msg[0] ? err.msg : seer_status_name(rc));
@@ -272,8 +309,14 @@ static void load_version(struct seer_repo *r, const char *name, int version, con
         struct entry *e = &r->e[i];
 
         seer_free(e->error);
+        seer_free(e->format);
+        seer_free(e->family);
         e->error = msg;
-        msg = NULL;
+        e->format = format;
+        e->family = family;
+        e->in_w = w;
+        e->in_h = h;
+        msg = format = family = NULL;
         e->state = rc ? SEER_MODEL_FAILED : SEER_MODEL_AVAILABLE;
         e->model = m;
         m = NULL;
@@ -281,6 +324,8 @@ static void load_version(struct seer_repo *r, const char *name, int version, con
     }
     pthread_mutex_unlock(&r->mu);
     seer_free(msg);
+    seer_free(format);
+    seer_free(family);
     seer_model_unref(m);
 }
 
@@ -464,13 +509,11 @@ int seer_repo_list(struct seer_repo *r, struct seer_arena *a, struct seer_repo_e
 
         v[i].version = e->version;
         v[i].state = e->state;
-        if (m) {
-            v[i].input_width = m->input.width;
-            v[i].input_height = m->input.height;
-        }
+        v[i].input_width = m ? m->input.width : e->in_w;
+        v[i].input_height = m ? m->input.height : e->in_h;
         if (!dup_into(a, e->name, &v[i].name) || !dup_into(a, e->error, &v[i].error) ||
-            !dup_into(a, m ? m->format : NULL, &v[i].format) ||
-            !dup_into(a, m ? m->family : NULL, &v[i].family)) {
+            !dup_into(a, m ? m->format : e->format, &v[i].format) ||
+            !dup_into(a, m ? m->family : e->family, &v[i].family)) {
             rc = SEER_ENOMEM;
             goto out;
         }
