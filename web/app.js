@@ -300,11 +300,13 @@
         ctx.strokeRect(x + t / 2, y + t / 2, Math.max(0, bw - t), Math.max(0, bh - t));
         const text = d.label + ' ' + pct(d.score);
         const tw = ctx.measureText(text).width + 10;
+        // Keep the label on the canvas: above the box, or inside it at the top edge.
         const ty = y >= 20 ? y - 20 : y;
+        const tx = Math.max(0, Math.min(x, w - tw));
         ctx.fillStyle = col;
-        ctx.fillRect(x, ty, tw, 20);
+        ctx.fillRect(tx, ty, tw, 20);
         ctx.fillStyle = '#fff';
-        ctx.fillText(text, x + 5, ty + 3);
+        ctx.fillText(text, tx + 5, ty + 3);
         n++;
       }
     }

@@ -108,6 +108,8 @@ int seer__h_static(struct seer_req *rq, struct seer_resp *rs)
 
     if (!strcmp(p, "/") || !strcmp(p, "/index.html"))
         return asset(rq, rs, "/index.html");
+    if (!strcmp(p, "/favicon.ico")) /* what browsers ask for unprompted */
+        return asset(rq, rs, "/favicon.svg");
     /* login.html is only reachable through /login, openapi.json through /v1. */
     if (!strcmp(p, "/login.html") || !strcmp(p, "/openapi.json"))
         return seer_errf(&rq->err, SEER_ENOTFOUND, "no file %s", p);

@@ -20,6 +20,7 @@ static const struct seer_route routes[] = {
     {"GET", "/app.css", NULL, seer__h_static, SEER_ROUTE_PUBLIC},
     {"GET", "/login.js", NULL, seer__h_static, SEER_ROUTE_PUBLIC},
     {"GET", "/favicon.svg", NULL, seer__h_static, SEER_ROUTE_PUBLIC},
+    {"GET", "/favicon.ico", NULL, seer__h_static, SEER_ROUTE_PUBLIC},
     {"POST", "/login", NULL, seer__h_login, SEER_ROUTE_PUBLIC},
     {"POST", "/logout", NULL, seer__h_logout, 0},
     {"GET", "/v1/session", NULL, seer__h_session, 0},
