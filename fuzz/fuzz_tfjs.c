@@ -49,16 +49,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n_json = nul ? (size_t)(nul - data) : size;
     const uint8_t *w = nul ? nul + 1 : NULL;
     size_t n_w = nul ? size - n_json - 1 : 0;
-    struct seer_limits lim = {.max_model_bytes = 1 << 20, .max_elements = 1 << 16,
-                              .max_nodes = 4096};
+    struct seer_limits lim = {
+        .max_model_bytes = 1 << 20, .max_elements = 1 << 16, .max_nodes = 4096};
     struct seer_import_opts opts = {.input_ndim = 4, .input_dims = {1, 8, 8, 3}};
     int64_t live = seer_alloc_live();
 
     for (int pass = 0; pass < 2; pass++) {
         struct seer_graph *g = (struct seer_graph *)&lim; /* must be overwritten */
         struct seer_err err = {{0}};
-        int rc = seer_tfjs_import_mem_opts(data, n_json, w, n_w, &lim, pass ? &opts : NULL,
-                                           &g, &err);
+        int rc =
+            seer_tfjs_import_mem_opts(data, n_json, w, n_w, &lim, pass ? &opts : NULL, &g, &err);
         if (rc) {
             check(g == NULL && err.msg[0] != '\0');
             check(rc == SEER_EFORMAT || rc == SEER_EUNSUPPORTED || rc == SEER_ELIMIT);

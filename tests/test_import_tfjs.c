@@ -73,6 +73,9 @@ static int32_t i32_at(const struct seer_value *v, int i)
     return ((const int32_t *)v->t.data)[i];
 }
 
+/* The model literals below are laid out by hand (clang-format would split them mid-key),
+ * hence the clang-format off/on pairs around the tests that hold them. */
+/* clang-format off */
 /* A model.json wrapper: nodes, then the weights manifest, then the rest of the object. */
 #define MODEL(nodes, manifest) \
     "{'format': 'graph-model', 'modelTopology': {'node': [" nodes "]}, " \
@@ -81,6 +84,7 @@ static int32_t i32_at(const struct seer_value *v, int i)
     "{'name': '" name "', 'op': 'Placeholder', 'attr': {'dtype': {'type': 'DT_FLOAT'}, " \
     "'shape': {'shape': {'dim': [" dims "]}}}}"
 #define CONST(name) "{'name': '" name "', 'op': 'Const'}"
+/* clang-format on */
 
 TEST(fused_conv_f16_weights_from_file)
 {
@@ -165,6 +169,7 @@ TEST(shards_concatenate_across_groups)
     seer_graph_free(g);
 }
 
+/* clang-format off */
 TEST(quantised_uint16_and_int32_follow_tfjs)
 {
     /* u16: q 3, scale 0.1, min -0.3. JavaScript computes 3 * 0.1 + -0.3 in double
@@ -271,7 +276,8 @@ TEST(out_of_order_nodes_and_control_inputs)
         "{'signature': {'outputs': {'y:0': {'name': 'y:0'}}},"
         " 'modelTopology': {'node': ["
         "  {'name': 'y', 'op': 'Sigmoid', 'input': ['r', '^init']},"
-        "  {'name': 'r', 'op': 'LeakyRelu', 'input': ['x', '^init'], 'attr': {'alpha': {'f': 0.1}}},"
+        "  {'name': 'r', 'op': 'LeakyRelu', 'input': ['x', '^init'],"
+        "   'attr': {'alpha': {'f': 0.1}}},"
         "  {'name': 'init', 'op': 'NoOp'},"
         "  " PH("x", "{'size': '1'}, {'size': '4'}") "]}}";
     struct seer_graph *g = NULL;
@@ -433,6 +439,7 @@ TEST(input_dims_from_signature_or_options)
     ASSERT_EQ(g->inputs[0]->t.dims[2], 3);
     seer_graph_free(g);
 }
+/* clang-format on */
 
 /* Error cases: each returns the right status, names the problem and builds nothing. */
 static void expect_err(const char *m, const void *w, size_t nw, int rc, const char *needle)
@@ -446,6 +453,7 @@ static void expect_err(const char *m, const void *w, size_t nw, int rc, const ch
                 seer_status_name(got), e.msg);
 }
 
+/* clang-format off */
 TEST(errors_in_the_graph)
 {
     expect_err(MODEL(PH("x", "{'size': '1'}") ", {'name': 'f', 'op': 'Foo', 'input': ['x']}",
@@ -479,7 +487,8 @@ TEST(errors_in_the_graph)
                      " 'fused_ops': {'list': {'s': ['Qmlhc0FkZA==', 'RWx1']}}}}",
                      "{'paths': ['x.bin'], 'weights': [{'name': 'w', 'shape': [1],"
                      " 'dtype': 'float32'}]}"),
-               "\0\0\0\0", 4, SEER_EUNSUPPORTED, "node 'c' (_FusedConv2D): fused_ops [BiasAdd,Elu]");
+               "\0\0\0\0", 4, SEER_EUNSUPPORTED,
+               "node 'c' (_FusedConv2D): fused_ops [BiasAdd,Elu]");
     if (t_failed_now)
         return;
     expect_err(MODEL(PH("x", "{'size': '1'}") ","
@@ -494,6 +503,28 @@ TEST(errors_in_the_graph)
         return;
     expect_err("{'format': 'layers-model', 'modelTopology': {'class_name': 'Model'}}", NULL, 0,
                SEER_EUNSUPPORTED, "layers-model");
+    if (t_failed_now)
+        return;
+    expect_err("{'signature': {'outputs': {'zz:0': {'name': 'zz:0'}}}, 'modelTopology': {"
+               "'node': [" PH("x", "{'size': '1'}") "]}}",
+               NULL, 0, SEER_EFORMAT, "signature output 'zz:0' names a node that does not exist");
+}
+
+TEST(only_what_the_outputs_need_is_built)
+{
+    /* 'dead' has an op we do not know, but the signature's output does not need it. */
+    const char *m = "{'signature': {'outputs': {'y': {'name': 'y'}}}, 'modelTopology': {"
+                    "'node': [" PH("x", "{'size': '2'}") ","
+                    "{'name': 'dead', 'op': 'Foo', 'input': ['x']},"
+                    "{'name': 'y', 'op': 'Tanh', 'input': ['x']}]}}";
+    struct seer_graph *g = NULL;
+    struct seer_err e = {{0}};
+
+    ASSERT_OK(imp(m, NULL, 0, &g, &e));
+    ASSERT_EQ(g->n_nodes, 1);
+    ASSERT_EQ(g->nodes[0]->op, SEER_OP_TANH);
+    ASSERT(node_named(g, "dead") == NULL);
+    seer_graph_free(g);
 }
 
 TEST(errors_in_the_weights)
@@ -579,6 +610,7 @@ TEST(limits)
     ASSERT_OK(seer_tfjs_import_mem((const uint8_t *)js, n, NULL, 0, NULL, &g, &e));
     seer_graph_free(g);
 }
+/* clang-format on */
 
 /* Copies a fixture folder's files into a fresh temp dir; returns its path. */
 static int copy_file(const char *from, const char *to, long keep)
@@ -606,6 +638,7 @@ static int copy_file(const char *from, const char *to, long keep)
     return 0;
 }
 
+/* clang-format off */
 TEST(file_errors_name_the_shard)
 {
     char dir[] = "/tmp/seer-tfjs-XXXXXX", json[256], bin[256];
@@ -656,6 +689,7 @@ TEST(file_errors_name_the_shard)
     snprintf(json, sizeof(json), "%s/model.json", dir);
     ASSERT_EQ(seer_tfjs_import_file(json, NULL, &g, &e), SEER_ENOTFOUND);
 }
+/* clang-format on */
 
 /* Every allocation failure surfaces as ENOMEM and leaks nothing. */
 static void torture(int (*run)(struct seer_graph **g, struct seer_err *e))
@@ -677,8 +711,7 @@ static void torture(int (*run)(struct seer_graph **g, struct seer_err *e))
             T_FAILF("allocation %d: %s \"%s\"", i, seer_status_name(rc), e.msg);
         }
         if (seer_alloc_live() != live)
-            T_FAILF("allocation %d: %lld blocks leaked", i,
-                    (long long)(seer_alloc_live() - live));
+            T_FAILF("allocation %d: %lld blocks leaked", i, (long long)(seer_alloc_live() - live));
         if (!fired) /* the import finished without reaching allocation i */
             break;
     }
@@ -691,6 +724,7 @@ static int run_file_conv(struct seer_graph **g, struct seer_err *e)
     return seer_tfjs_import_file(FIXTURES "/two_groups/model.json", NULL, g, e);
 }
 
+/* clang-format off */
 static int run_mem_topk(struct seer_graph **g, struct seer_err *e)
 {
     static const uint8_t wb[] = {3, 0, 0, 0, 0x00, 0x3c, 1, 2};
@@ -717,6 +751,7 @@ static int run_mem_topk(struct seer_graph **g, struct seer_err *e)
                          " 'quantization': {'dtype': 'uint8', 'min': 0, 'scale': 1}}]}")));
     return seer_tfjs_import_mem((const uint8_t *)js, strlen(js), wb, sizeof(wb), NULL, g, e);
 }
+/* clang-format on */
 
 TEST(alloc_torture_mem)
 {
@@ -728,13 +763,24 @@ TEST(alloc_torture_file)
     torture(run_file_conv);
 }
 
-/* The real models, when the setup script has installed them. */
-static const char *model_path(const char *name, char *buf, size_t n)
+/* The real models, when the setup script has installed them: the model repository
+ * ($SEER_MODELS_DIR or ./models) holds <name>/1/<name>.json (or model.json); a folder
+ * like the npm package's models/ holds <name>.json. Returns false with the first path
+ * tried in buf when none is readable. */
+static bool model_path(const char *name, char *buf, size_t n)
 {
     const char *dir = getenv("SEER_MODELS_DIR");
+    static const char *const forms[] = {"%s/%s/1/%s.json", "%s/%s/1/model.json", "%s/%s.json"};
 
-    snprintf(buf, n, "%s/%s/1/model.json", dir && *dir ? dir : "models", name);
-    return buf;
+    if (!dir || !*dir)
+        dir = "models";
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        snprintf(buf, n, forms[i], dir, name, name);
+        if (!access(buf, R_OK))
+            return true;
+    }
+    snprintf(buf, n, forms[0], dir, name, name);
+    return false;
 }
 
 TEST(real_centernet)
@@ -743,7 +789,7 @@ TEST(real_centernet)
     struct seer_graph *g = NULL;
     struct seer_err e = {{0}};
 
-    if (access(model_path("centernet", path, sizeof(path)), R_OK))
+    if (!model_path("centernet", path, sizeof(path)))
         T_SKIP("needs %s (SEER_MODELS_DIR or ./models)", path);
     ASSERT_OK(seer_tfjs_import_file(path, NULL, &g, &e));
     /* model.json has 544 nodes: 267 Const, 1 Placeholder and 276 ops; 4 of the Consts are
@@ -771,8 +817,7 @@ TEST(real_centernet)
     ASSERT_EQ(seer_value_of(c0->in[1])->t.dims[3], 16);
     struct seer_node *top = node_named(g, "tower_0/TopKV2");
     ASSERT(top && top->n_out == 2);
-    ASSERT(seer_value_of(node_named(g, "tower_0/floordiv")->in[0]) ==
-           seer_value_of(top->out[1]));
+    ASSERT(seer_value_of(node_named(g, "tower_0/floordiv")->in[0]) == seer_value_of(top->out[1]));
     ASSERT_EQ(node_named(g, "tower_0/concat_1")->n_in, 6);
     seer_graph_free(g);
 }
@@ -783,7 +828,7 @@ TEST(real_nanodet)
     struct seer_graph *g = NULL;
     struct seer_err e = {{0}};
 
-    if (access(model_path("nanodet", path, sizeof(path)), R_OK))
+    if (!model_path("nanodet", path, sizeof(path)))
         T_SKIP("needs %s (SEER_MODELS_DIR or ./models)", path);
     ASSERT_OK(seer_tfjs_import_file(path, NULL, &g, &e));
     /* 489 nodes: 229 Const (12 are ConcatV2 axes), 1 Placeholder, 259 ops. */
@@ -794,7 +839,7 @@ TEST(real_nanodet)
     ASSERT_EQ(g->inputs[0]->t.dims[2], 416);
     /* Outputs in signature order. */
     static const char *const outs[] = {"Identity_2", "Identity_5", "Identity_1",
-                                       "Identity", "Identity_4", "Identity_3"};
+                                       "Identity",   "Identity_4", "Identity_3"};
     ASSERT_EQ(g->n_outputs, 6);
     for (int i = 0; i < 6; i++)
         ASSERT_STR(g->outputs[i]->name, outs[i]);
@@ -815,6 +860,7 @@ T_MAIN(T_CASE(fused_conv_f16_weights_from_file), T_CASE(shards_concatenate_acros
        T_CASE(topk_has_two_outputs), T_CASE(out_of_order_nodes_and_control_inputs),
        T_CASE(inline_const_tensors), T_CASE(op_attributes_map),
        T_CASE(input_dims_from_signature_or_options), T_CASE(errors_in_the_graph),
-       T_CASE(errors_in_the_weights), T_CASE(errors_in_the_json), T_CASE(limits),
-       T_CASE(file_errors_name_the_shard), T_CASE(alloc_torture_mem),
-       T_CASE(alloc_torture_file), T_CASE(real_centernet), T_CASE(real_nanodet))
+       T_CASE(only_what_the_outputs_need_is_built), T_CASE(errors_in_the_weights),
+       T_CASE(errors_in_the_json), T_CASE(limits), T_CASE(file_errors_name_the_shard),
+       T_CASE(alloc_torture_mem), T_CASE(alloc_torture_file), T_CASE(real_centernet),
+       T_CASE(real_nanodet))

@@ -16,16 +16,16 @@
 #include <stdint.h>
 
 struct seer_strmap_slot {
-    const char *key;          /* borrowed; NULL for an empty slot */
-    size_t len;               /* key length in bytes */
+    const char *key; /* borrowed; NULL for an empty slot */
+    size_t len;      /* key length in bytes */
     uint64_t hash;
     void *val;
 };
 
 struct seer_strmap {
     struct seer_strmap_slot *slots; /* owns (seer_malloc); NULL until the first put */
-    size_t cap;               /* power of two, or 0 */
-    size_t n;                 /* keys stored */
+    size_t cap;                     /* power of two, or 0 */
+    size_t n;                       /* keys stored */
 };
 
 /* Empties *m without allocating (cannot fail). */

@@ -30,14 +30,14 @@ struct seer_import_opts {
 /* Parses a TF.js graph model from memory: json[0..n) is model.json; weights[0..n_weights)
  * is the concatenation of its shards in manifest order. Builds *out (caller frees).
  * lim may be NULL for the defaults. */
-int seer_tfjs_import_mem(const uint8_t *json, size_t n, const uint8_t *weights,
-                         size_t n_weights, const struct seer_limits *lim,
-                         struct seer_graph **out, struct seer_err *err);
+int seer_tfjs_import_mem(const uint8_t *json, size_t n, const uint8_t *weights, size_t n_weights,
+                         const struct seer_limits *lim, struct seer_graph **out,
+                         struct seer_err *err);
 /* Reads path (model.json) and its shards from the same folder. A missing shard is EIO
  * and a shard whose size differs from what the manifest implies is EFORMAT; both name
  * the file. */
-int seer_tfjs_import_file(const char *path, const struct seer_limits *lim,
-                          struct seer_graph **out, struct seer_err *err);
+int seer_tfjs_import_file(const char *path, const struct seer_limits *lim, struct seer_graph **out,
+                          struct seer_err *err);
 /* The same with options (opts may be NULL). */
 int seer_tfjs_import_mem_opts(const uint8_t *json, size_t n, const uint8_t *weights,
                               size_t n_weights, const struct seer_limits *lim,

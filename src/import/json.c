@@ -35,6 +35,14 @@ void seer__json_init(void)
     pthread_once(&hooks_once, install_hooks);
 }
 
+/* Also installed before main() in every program that links this file: if the hooks
+ * arrived only with the first import, a cJSON tree made earlier with malloc and deleted
+ * afterwards would go through seer_free and skew the live count that leak checks read. */
+__attribute__((constructor)) static void install_at_start(void)
+{
+    seer__json_init();
+}
+
 int seer__json_parse(const uint8_t *json, size_t n, const char *what, cJSON **out,
                      struct seer_err *err)
 {
@@ -54,8 +62,8 @@ int seer__json_parse(const uint8_t *json, size_t n, const char *what, cJSON **ou
             off = (size_t)(end - (const char *)json);
         for (size_t i = 0; i < off && i < n; i++)
             line += json[i] == '\n';
-        return seer_errf(err, SEER_EFORMAT, "%s: invalid JSON at byte %zu (line %zu)", what,
-                         off, line);
+        return seer_errf(err, SEER_EFORMAT, "%s: invalid JSON at byte %zu (line %zu)", what, off,
+                         line);
     }
     *out = root;
     return SEER_OK;

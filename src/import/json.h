@@ -15,9 +15,11 @@
 #include <seer/status.h>
 
 /* Routes cJSON's allocations through seer_malloc/seer_free (so leak checks and the
- * allocation torture cover JSON parsing). Idempotent and thread-safe; every module that
- * parses JSON calls it first. The hooks are process-wide: memory cJSON hands out
- * (cJSON_Print) must be released with cJSON_free, never free(). */
+ * allocation torture cover JSON parsing). Idempotent and thread-safe. It also runs before
+ * main() in any program that links json.o, so every cJSON tree of such a program is
+ * counted alike. The hooks are process-wide: memory cJSON hands out (cJSON_Print) must be
+ * released with cJSON_free, never free(). Under the hooks cJSON reports out of memory as a
+ * parse failure; seer__json_parse tells the two apart. */
 void seer__json_init(void);
 
 /* Parses json[0..n) into *out (cJSON_Delete it). On bad JSON: EFORMAT with the byte

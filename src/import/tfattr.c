@@ -8,13 +8,13 @@ static const struct {
     const char *name;
     int dt;
 } dt_names[] = {
-    {"DT_FLOAT", SEER__TF_DT_FLOAT},     {"DT_DOUBLE", SEER__TF_DT_DOUBLE},
-    {"DT_INT32", SEER__TF_DT_INT32},     {"DT_UINT8", SEER__TF_DT_UINT8},
-    {"DT_INT16", SEER__TF_DT_INT16},     {"DT_INT8", SEER__TF_DT_INT8},
-    {"DT_STRING", SEER__TF_DT_STRING},   {"DT_COMPLEX64", SEER__TF_DT_COMPLEX64},
-    {"DT_INT64", SEER__TF_DT_INT64},     {"DT_BOOL", SEER__TF_DT_BOOL},
+    {"DT_FLOAT", SEER__TF_DT_FLOAT},       {"DT_DOUBLE", SEER__TF_DT_DOUBLE},
+    {"DT_INT32", SEER__TF_DT_INT32},       {"DT_UINT8", SEER__TF_DT_UINT8},
+    {"DT_INT16", SEER__TF_DT_INT16},       {"DT_INT8", SEER__TF_DT_INT8},
+    {"DT_STRING", SEER__TF_DT_STRING},     {"DT_COMPLEX64", SEER__TF_DT_COMPLEX64},
+    {"DT_INT64", SEER__TF_DT_INT64},       {"DT_BOOL", SEER__TF_DT_BOOL},
     {"DT_BFLOAT16", SEER__TF_DT_BFLOAT16}, {"DT_UINT16", SEER__TF_DT_UINT16},
-    {"DT_HALF", SEER__TF_DT_HALF},       {"DT_UINT32", SEER__TF_DT_UINT32},
+    {"DT_HALF", SEER__TF_DT_HALF},         {"DT_UINT32", SEER__TF_DT_UINT32},
     {"DT_UINT64", SEER__TF_DT_UINT64},
 };
 
@@ -40,33 +40,19 @@ const char *seer__tf_dt_name(int dt)
 bool seer__tf_dt_to_seer(int dt, bool tfjs, enum seer_dtype *out)
 {
     switch (dt) {
-    case SEER__TF_DT_FLOAT:
-        *out = SEER_DTYPE_F32;
-        return true;
-    case SEER__TF_DT_HALF:
-        *out = tfjs ? SEER_DTYPE_F32 : SEER_DTYPE_F16;
-        return true;
+    case SEER__TF_DT_FLOAT: *out = SEER_DTYPE_F32; return true;
+    case SEER__TF_DT_HALF: *out = tfjs ? SEER_DTYPE_F32 : SEER_DTYPE_F16; return true;
     case SEER__TF_DT_DOUBLE:
     case SEER__TF_DT_BFLOAT16:
         if (!tfjs)
             return false;
         *out = SEER_DTYPE_F32;
         return true;
-    case SEER__TF_DT_INT32:
-        *out = SEER_DTYPE_I32;
-        return true;
-    case SEER__TF_DT_INT64:
-        *out = tfjs ? SEER_DTYPE_I32 : SEER_DTYPE_I64;
-        return true;
-    case SEER__TF_DT_UINT8:
-        *out = tfjs ? SEER_DTYPE_I32 : SEER_DTYPE_U8;
-        return true;
-    case SEER__TF_DT_INT8:
-        *out = tfjs ? SEER_DTYPE_I32 : SEER_DTYPE_I8;
-        return true;
-    case SEER__TF_DT_INT16:
-        *out = tfjs ? SEER_DTYPE_I32 : SEER_DTYPE_I16;
-        return true;
+    case SEER__TF_DT_INT32: *out = SEER_DTYPE_I32; return true;
+    case SEER__TF_DT_INT64: *out = tfjs ? SEER_DTYPE_I32 : SEER_DTYPE_I64; return true;
+    case SEER__TF_DT_UINT8: *out = tfjs ? SEER_DTYPE_I32 : SEER_DTYPE_U8; return true;
+    case SEER__TF_DT_INT8: *out = tfjs ? SEER_DTYPE_I32 : SEER_DTYPE_I8; return true;
+    case SEER__TF_DT_INT16: *out = tfjs ? SEER_DTYPE_I32 : SEER_DTYPE_I16; return true;
     case SEER__TF_DT_UINT16:
     case SEER__TF_DT_UINT32:
     case SEER__TF_DT_UINT64:
@@ -74,11 +60,8 @@ bool seer__tf_dt_to_seer(int dt, bool tfjs, enum seer_dtype *out)
             return false;
         *out = SEER_DTYPE_I32;
         return true;
-    case SEER__TF_DT_BOOL:
-        *out = SEER_DTYPE_BOOL;
-        return true;
-    default:
-        return false;
+    case SEER__TF_DT_BOOL: *out = SEER_DTYPE_BOOL; return true;
+    default: return false;
     }
 }
 

@@ -40,7 +40,7 @@ enum seer__tf_dt {
 };
 
 enum seer__tf_attr_kind {
-    SEER__TF_ATTR_OTHER = 0,  /* func, placeholder, or a kind we do not read */
+    SEER__TF_ATTR_OTHER = 0, /* func, placeholder, or a kind we do not read */
     SEER__TF_ATTR_S,
     SEER__TF_ATTR_I,
     SEER__TF_ATTR_F,
@@ -52,7 +52,7 @@ enum seer__tf_attr_kind {
 };
 
 struct seer__tf_bytes {
-    const char *p;            /* borrowed; not NUL-terminated */
+    const char *p; /* borrowed; not NUL-terminated */
     size_t n;
 };
 
@@ -74,22 +74,22 @@ struct seer__tf_list {
 };
 
 struct seer__tf_attr {
-    const char *name;         /* borrowed */
+    const char *name; /* borrowed */
     enum seer__tf_attr_kind kind;
-    struct seer__tf_bytes s;  /* kind S */
-    int64_t i;                /* kind I */
-    float f;                  /* kind F */
-    bool b;                   /* kind B */
-    int type;                 /* kind TYPE: enum seer__tf_dt */
+    struct seer__tf_bytes s;     /* kind S */
+    int64_t i;                   /* kind I */
+    float f;                     /* kind F */
+    bool b;                      /* kind B */
+    int type;                    /* kind TYPE: enum seer__tf_dt */
     struct seer__tf_shape shape; /* kind SHAPE */
     struct seer__tf_list list;   /* kind LIST */
-    const void *tensor;       /* kind TENSOR: the importer's own handle, borrowed */
+    const void *tensor;          /* kind TENSOR: the importer's own handle, borrowed */
 };
 
 /* One node as the op mapper sees it: name, op type and decoded attributes. */
 struct seer__tf_node {
-    const char *name;         /* borrowed */
-    const char *op;           /* borrowed */
+    const char *name; /* borrowed */
+    const char *op;   /* borrowed */
     int n_attr;
     const struct seer__tf_attr *attr; /* borrowed array of n_attr */
 };
@@ -98,9 +98,9 @@ struct seer__tf_node {
 struct seer__tf_op {
     enum seer_op op;
     struct seer_attrs a;
-    int n_out;                /* outputs the node makes (TopKV2: 2, SplitV: num_split) */
-    bool axis_from_last;      /* ConcatV2: the last input is the axis; the importer reads
-                                 that constant into a.axis and passes only the others */
+    int n_out;           /* outputs the node makes (TopKV2: 2, SplitV: num_split) */
+    bool axis_from_last; /* ConcatV2: the last input is the axis; the importer reads
+                            that constant into a.axis and passes only the others */
 };
 
 /* Data types */
@@ -119,8 +119,7 @@ bool seer__base64_decode(const char *s, size_t n, uint8_t *out, size_t *out_n);
 
 /* Attributes */
 /* The attribute called name, or NULL. */
-const struct seer__tf_attr *seer__tf_attr_find(const struct seer__tf_node *nd,
-                                               const char *name);
+const struct seer__tf_attr *seer__tf_attr_find(const struct seer__tf_node *nd, const char *name);
 /* True when a's kind is S and its bytes equal the C string s. */
 bool seer__tf_bytes_eq(struct seer__tf_bytes b, const char *s);
 

@@ -28,22 +28,22 @@
 #define MAX_OUTPUT_INDEX 65535
 
 struct tref {
-    int node;                 /* index in ctx.nodes */
-    int idx;                  /* output index */
-    const char *text;         /* the input string as written, for messages */
+    int node;         /* index in ctx.nodes */
+    int idx;          /* output index */
+    const char *text; /* the input string as written, for messages */
 };
 
 struct tnode {
     const cJSON *js;
     const char *name, *op;
-    int n_in;                 /* data inputs (control inputs are dropped) */
+    int n_in; /* data inputs (control inputs are dropped) */
     struct tref *in;
-    int n_deps;               /* inputs that must be built first (ConcatV2: all but the axis) */
-    int state;                /* 0: not visited, 1: on the DFS stack, 2: built */
-    int next_dep;             /* DFS cursor over in[] */
-    int n_uses;               /* data consumers, to find the sinks without a signature */
+    int n_deps;   /* inputs that must be built first (ConcatV2: all but the axis) */
+    int state;    /* 0: not visited, 1: on the DFS stack, 2: built */
+    int next_dep; /* DFS cursor over in[] */
+    int n_uses;   /* data consumers, to find the sinks without a signature */
     int n_out;
-    struct seer_value **out;  /* the values this node makes, once built */
+    struct seer_value **out; /* the values this node makes, once built */
 };
 
 struct ctx {
@@ -56,7 +56,7 @@ struct ctx {
     int n_nodes;
     struct seer_strmap by_name;
     struct seer__tfjs_weights *ws;
-    size_t inline_budget;     /* bytes inline constants may still expand to */
+    size_t inline_budget; /* bytes inline constants may still expand to */
     struct seer_err *err;
 };
 
@@ -94,12 +94,15 @@ static int resolve(struct ctx *c, const char *who, const char *s, struct tref *r
     size_t len;
     struct tnode *t;
 
+    /* who is the consuming node, or NULL for the signature's outputs. */
     if (!split_tensor_name(s, &len, &r->idx))
-        return seer_errf(c->err, SEER_EFORMAT, "node '%s': bad input name '%s'", who, s);
+        return seer_errf(c->err, SEER_EFORMAT, "%s%s%s: bad tensor name '%s'",
+                         who ? "node '" : "signature output", who ? who : "", who ? "'" : "", s);
     t = seer_strmap_getn(&c->by_name, s, len);
     if (!t)
-        return seer_errf(c->err, SEER_EFORMAT,
-                         "node '%s': input '%s' names a node that does not exist", who, s);
+        return seer_errf(c->err, SEER_EFORMAT, "%s%s%s '%s' names a node that does not exist",
+                         who ? "node '" : "signature output", who ? who : "", who ? "': input" : "",
+                         s);
     r->node = (int)(t - c->nodes);
     r->text = s;
     return SEER_OK;
@@ -115,11 +118,12 @@ static int index_nodes(struct ctx *c, const cJSON *list)
     if (c->n_nodes > c->lim->max_nodes)
         return seer_errf(c->err, SEER_ELIMIT, "%d nodes is over the limit of %d", c->n_nodes,
                          c->lim->max_nodes);
-    c->nodes = seer_arena_array(c->scratch, (size_t)(c->n_nodes ? c->n_nodes : 1),
-                                sizeof(*c->nodes));
+    c->nodes =
+        seer_arena_array(c->scratch, (size_t)(c->n_nodes ? c->n_nodes : 1), sizeof(*c->nodes));
     if (!c->nodes)
         return oom(c, "node table");
-    cJSON_ArrayForEach(js, list) {
+    cJSON_ArrayForEach(js, list)
+    {
         struct tnode *t = &c->nodes[i];
         t->js = js;
         t->name = seer__json_str(js, "name");
@@ -139,7 +143,8 @@ static int index_nodes(struct ctx *c, const cJSON *list)
         const cJSON *ins = cJSON_GetObjectItemCaseSensitive(t->js, "input");
         if (ins && !cJSON_IsArray(ins))
             return seer_errf(c->err, SEER_EFORMAT, "node '%s': input is not a list", t->name);
-        cJSON_ArrayForEach(in, ins) {
+        cJSON_ArrayForEach(in, ins)
+        {
             if (!cJSON_IsString(in))
                 return seer_errf(c->err, SEER_EFORMAT, "node '%s': an input is not a string",
                                  t->name);
@@ -149,7 +154,8 @@ static int index_nodes(struct ctx *c, const cJSON *list)
         if (!t->in)
             return oom(c, "inputs");
         int k = 0;
-        cJSON_ArrayForEach(in, ins) {
+        cJSON_ArrayForEach(in, ins)
+        {
             /* "^name" orders execution only; it carries no data. */
             if (in->valuestring[0] == '^')
                 continue;
@@ -181,8 +187,10 @@ static int load_const(struct ctx *c, const struct tnode *t, struct seer_arena *a
     if (!w && tj && seer__tfjs_tensor_has_values(tj))
         return seer__tfjs_inline_tensor(tj, t->name, c->lim, a, &c->inline_budget, cv, c->err);
     if (!w)
-        return seer_errf(c->err, SEER_EFORMAT, "const '%s' has no value: it is not in the "
-                         "weights manifest and has no inline tensor", t->name);
+        return seer_errf(c->err, SEER_EFORMAT,
+                         "const '%s' has no value: it is not in the "
+                         "weights manifest and has no inline tensor",
+                         t->name);
     cv->dt = w->dtype;
     cv->ndim = w->ndim;
     memcpy(cv->dims, w->dims, sizeof(cv->dims));
@@ -218,14 +226,18 @@ static int build_op(struct ctx *c, struct tnode *t)
         struct tnode *at = &c->nodes[r->node];
         struct seer__tfjs_const cv;
         if (strcmp(at->op, "Const") || r->idx != 0)
-            return seer_errf(c->err, SEER_EUNSUPPORTED, "node '%s' (%s): the axis '%s' is not "
-                             "a constant", t->name, t->op, r->text);
+            return seer_errf(c->err, SEER_EUNSUPPORTED,
+                             "node '%s' (%s): the axis '%s' is not "
+                             "a constant",
+                             t->name, t->op, r->text);
         rc = load_const(c, at, c->scratch, &cv);
         if (rc)
             return rc;
         if (cv.numel != 1 || cv.dt != SEER_DTYPE_I32)
-            return seer_errf(c->err, SEER_EFORMAT, "node '%s' (%s): the axis '%s' is not one "
-                             "int", t->name, t->op, r->text);
+            return seer_errf(c->err, SEER_EFORMAT,
+                             "node '%s' (%s): the axis '%s' is not one "
+                             "int",
+                             t->name, t->op, r->text);
         op.a.axis = *(const int32_t *)cv.data;
         n_data--;
     }
@@ -236,9 +248,10 @@ static int build_op(struct ctx *c, struct tnode *t)
         const struct tref *r = &t->in[i];
         const struct tnode *p = &c->nodes[r->node];
         if (r->idx >= p->n_out)
-            return seer_errf(c->err, SEER_EFORMAT, "node '%s': input '%s' but '%s' has %d "
-                             "output%s", t->name, r->text, p->name, p->n_out,
-                             p->n_out == 1 ? "" : "s");
+            return seer_errf(c->err, SEER_EFORMAT,
+                             "node '%s': input '%s' but '%s' has %d "
+                             "output%s",
+                             t->name, r->text, p->name, p->n_out, p->n_out == 1 ? "" : "s");
         in[i] = p->out[r->idx];
     }
     gn = seer_graph_add_node(c->g, op.op, t->name, n_data, in, op.n_out);
@@ -261,8 +274,7 @@ static int build(struct ctx *c, struct tnode *t)
     int rc;
 
     if (!strcmp(t->op, "NoOp"))
-        return seer_errf(c->err, SEER_EFORMAT, "node '%s' (NoOp) has no outputs to use",
-                         t->name);
+        return seer_errf(c->err, SEER_EFORMAT, "node '%s' (NoOp) has no outputs to use", t->name);
     if (strcmp(t->op, "Const") && strcmp(t->op, "Placeholder"))
         return build_op(c, t);
     if (!strcmp(t->op, "Const")) {
@@ -302,8 +314,10 @@ static int visit(struct ctx *c, int root, int *stack)
             if (d->state == 2)
                 continue;
             if (d->state == 1)
-                return seer_errf(c->err, SEER_EFORMAT, "the graph has a cycle through node "
-                                 "'%s'", d->name);
+                return seer_errf(c->err, SEER_EFORMAT,
+                                 "the graph has a cycle through node "
+                                 "'%s'",
+                                 d->name);
             d->state = 1;
             stack[sp++] = (int)(d - c->nodes);
             continue;
@@ -323,7 +337,8 @@ static const cJSON *sig_entry(const cJSON *map, const char *name)
     const cJSON *e;
     size_t n = strlen(name);
 
-    cJSON_ArrayForEach(e, map) {
+    cJSON_ArrayForEach(e, map)
+    {
         const char *s = seer__json_str(e, "name");
         if (!s)
             s = e->string;
@@ -340,10 +355,10 @@ static int build_input(struct ctx *c, struct tnode *t, struct seer_value **v)
 {
     struct seer__tf_node nd;
     const struct seer__tf_attr *at;
-    const cJSON *se = sig_entry(cJSON_GetObjectItemCaseSensitive(
-                                    cJSON_GetObjectItemCaseSensitive(c->root, "signature"),
-                                    "inputs"),
-                                t->name);
+    const cJSON *se =
+        sig_entry(cJSON_GetObjectItemCaseSensitive(
+                      cJSON_GetObjectItemCaseSensitive(c->root, "signature"), "inputs"),
+                  t->name);
     struct seer__tf_shape sh = {.unknown_rank = true}, sig = {.unknown_rank = true};
     const struct seer_import_opts *o = c->opts;
     enum seer_dtype dt = SEER_DTYPE_F32;
@@ -375,8 +390,10 @@ static int build_input(struct ctx *c, struct tnode *t, struct seer_value **v)
             sh.dims[i] = -1;
     }
     if (sh.unknown_rank)
-        return seer_errf(c->err, SEER_EUNSUPPORTED, "input '%s' has an unknown rank; give the "
-                         "input size in the manifest", t->name);
+        return seer_errf(c->err, SEER_EUNSUPPORTED,
+                         "input '%s' has an unknown rank; give the "
+                         "input size in the manifest",
+                         t->name);
     for (int i = 0; i < sh.ndim; i++) {
         if (sh.dims[i] < 0) {
             if (!sig.unknown_rank && sig.ndim == sh.ndim && sig.dims[i] >= 0)
@@ -386,12 +403,14 @@ static int build_input(struct ctx *c, struct tnode *t, struct seer_value **v)
             else if (i == 0)
                 sh.dims[i] = 1;
             else
-                return seer_errf(c->err, SEER_EUNSUPPORTED, "input '%s' has an unknown dim "
-                                 "%d; give the input size in the manifest", t->name, i);
+                return seer_errf(c->err, SEER_EUNSUPPORTED,
+                                 "input '%s' has an unknown dim "
+                                 "%d; give the input size in the manifest",
+                                 t->name, i);
         }
         if (sh.dims[i] && numel > c->lim->max_elements / sh.dims[i])
-            return seer_errf(c->err, SEER_ELIMIT, "input '%s': more than %lld elements",
-                             t->name, (long long)c->lim->max_elements);
+            return seer_errf(c->err, SEER_ELIMIT, "input '%s': more than %lld elements", t->name,
+                             (long long)c->lim->max_elements);
         numel *= sh.dims[i];
     }
     *v = seer_graph_add_input(c->g, t->name, dt, sh.ndim, sh.dims);
@@ -412,15 +431,17 @@ static int find_outputs(struct ctx *c, struct tref **outs, int *n_outs)
         return oom(c, "outputs");
     if (cJSON_GetArraySize(map) > 0) {
         if (cJSON_GetArraySize(map) > c->n_nodes)
-            return seer_errf(c->err, SEER_EFORMAT, "the signature lists more outputs than "
+            return seer_errf(c->err, SEER_EFORMAT,
+                             "the signature lists more outputs than "
                              "there are nodes");
-        cJSON_ArrayForEach(e, map) {
+        cJSON_ArrayForEach(e, map)
+        {
             const char *s = seer__json_str(e, "name");
             if (!s)
                 s = e->string;
             if (!s)
                 return seer_errf(c->err, SEER_EFORMAT, "a signature output has no name");
-            rc = resolve(c, "signature", s, &(*outs)[n]);
+            rc = resolve(c, NULL, s, &(*outs)[n]);
             if (rc)
                 return rc;
             n++;
@@ -453,8 +474,10 @@ static int build_graph(struct ctx *c)
         return seer_errf(c->err, SEER_EFORMAT, "not a JSON object");
     if ((format && strcmp(format, "graph-model")) ||
         (cJSON_IsObject(topo) && !list && cJSON_GetObjectItemCaseSensitive(topo, "config")))
-        return seer_errf(c->err, SEER_EUNSUPPORTED, "a TF.js %s is not supported (only "
-                         "graph models)", format ? format : "layers model");
+        return seer_errf(c->err, SEER_EUNSUPPORTED,
+                         "a TF.js %s is not supported (only "
+                         "graph models)",
+                         format ? format : "layers model");
     if (!cJSON_IsObject(topo))
         return seer_errf(c->err, SEER_EFORMAT, "no modelTopology object");
     if (!cJSON_IsArray(list))
@@ -490,7 +513,11 @@ static int import_tree(const cJSON *root, struct seer__tfjs_weights *ws,
                        const struct seer_limits *lim, const struct seer_import_opts *opts,
                        struct seer_graph **out, struct seer_err *err)
 {
-    struct ctx c = {.root = root, .lim = lim, .opts = opts, .ws = ws, .err = err,
+    struct ctx c = {.root = root,
+                    .lim = lim,
+                    .opts = opts,
+                    .ws = ws,
+                    .err = err,
                     .inline_budget = lim->max_model_bytes};
     int rc;
 
@@ -528,13 +555,15 @@ int seer_tfjs_import_mem_opts(const uint8_t *json, size_t n, const uint8_t *weig
     seer_err_clear(err);
     memset(&ws, 0, sizeof(ws));
     if (!seer_add_size(n, n_weights, &total) || total > lim.max_model_bytes)
-        return seer_errf(err, SEER_ELIMIT, "model.json and weights are over the limit of %zu "
-                         "bytes", lim.max_model_bytes);
+        return seer_errf(err, SEER_ELIMIT,
+                         "model.json and weights are over the limit of %zu "
+                         "bytes",
+                         lim.max_model_bytes);
     rc = seer__json_parse(json, n, "model.json", &root, err);
     if (rc)
         return rc;
-    rc = seer__tfjs_weights_parse(cJSON_GetObjectItemCaseSensitive(root, "weightsManifest"),
-                                  &lim, &ws, err);
+    rc = seer__tfjs_weights_parse(cJSON_GetObjectItemCaseSensitive(root, "weightsManifest"), &lim,
+                                  &ws, err);
     if (!rc)
         rc = seer__tfjs_weights_bind(&ws, weights, n_weights, err);
     if (!rc)
@@ -544,9 +573,9 @@ int seer_tfjs_import_mem_opts(const uint8_t *json, size_t n, const uint8_t *weig
     return rc;
 }
 
-int seer_tfjs_import_mem(const uint8_t *json, size_t n, const uint8_t *weights,
-                         size_t n_weights, const struct seer_limits *lim,
-                         struct seer_graph **out, struct seer_err *err)
+int seer_tfjs_import_mem(const uint8_t *json, size_t n, const uint8_t *weights, size_t n_weights,
+                         const struct seer_limits *lim, struct seer_graph **out,
+                         struct seer_err *err)
 {
     return seer_tfjs_import_mem_opts(json, n, weights, n_weights, lim, NULL, out, err);
 }
@@ -571,8 +600,8 @@ static bool shard_path_ok(const char *p)
 }
 
 struct shard {
-    const char *rel;          /* as the manifest writes it (borrowed from the tree) */
-    const char *path;         /* folder + rel (scratch arena) */
+    const char *rel;  /* as the manifest writes it (borrowed from the tree) */
+    const char *path; /* folder + rel (scratch arena) */
     size_t n_bytes;
 };
 
@@ -588,7 +617,8 @@ static int read_shards(const cJSON *manifest, const char *dir, int dir_len,
     int n = 0, k = 0, g = 0, rc;
 
     *all = NULL;
-    cJSON_ArrayForEach(grp, manifest) {
+    cJSON_ArrayForEach(grp, manifest)
+    {
         const cJSON *paths = cJSON_GetObjectItemCaseSensitive(grp, "paths");
         if (!cJSON_IsArray(paths))
             return seer_errf(err, SEER_EFORMAT, "weightsManifest group %d has no paths", g);
@@ -599,23 +629,26 @@ static int read_shards(const cJSON *manifest, const char *dir, int dir_len,
     if (!sh)
         return seer_errf(err, SEER_ENOMEM, "out of memory (shards)");
     g = 0;
-    cJSON_ArrayForEach(grp, manifest) {
+    cJSON_ArrayForEach(grp, manifest)
+    {
         int first = k;
         size_t got = 0;
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(grp, "paths")) {
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(grp, "paths"))
+        {
             struct stat st;
             if (!cJSON_IsString(p) || !shard_path_ok(p->valuestring))
-                return seer_errf(err, SEER_EFORMAT, "weightsManifest group %d: a shard path is "
-                                 "not a plain relative path", g);
+                return seer_errf(err, SEER_EFORMAT,
+                                 "weightsManifest group %d: a shard path is "
+                                 "not a plain relative path",
+                                 g);
             sh[k].rel = p->valuestring;
             sh[k].path = seer_arena_printf(scratch, "%.*s/%s", dir_len, dir, p->valuestring);
             if (!sh[k].path)
                 return seer_errf(err, SEER_ENOMEM, "out of memory (shard paths)");
             errno = 0;
             if (stat(sh[k].path, &st) != 0 || !S_ISREG(st.st_mode))
-                return seer_errf(err, SEER_EIO, "weight shard '%s' is missing (%s: %s)",
-                                 sh[k].rel, sh[k].path,
-                                 errno ? strerror(errno) : "not a regular file");
+                return seer_errf(err, SEER_EIO, "weight shard '%s' is missing (%s: %s)", sh[k].rel,
+                                 sh[k].path, errno ? strerror(errno) : "not a regular file");
             sh[k].n_bytes = (size_t)st.st_size;
             if (!seer_add_size(got, sh[k].n_bytes, &got))
                 return seer_errf(err, SEER_ELIMIT, "weight shards too big");
@@ -623,12 +656,14 @@ static int read_shards(const cJSON *manifest, const char *dir, int dir_len,
         }
         if (got != ws->group_bytes[g]) {
             if (k - first == 1)
-                return seer_errf(err, SEER_EFORMAT, "weight shard '%s' is %zu bytes but the "
-                                 "manifest's weights need %zu", sh[first].rel, got,
-                                 ws->group_bytes[g]);
-            return seer_errf(err, SEER_EFORMAT, "the %d weight shards of group %d ('%s', ...) "
-                             "are %zu bytes but the manifest's weights need %zu", k - first, g,
-                             k > first ? sh[first].rel : "", got, ws->group_bytes[g]);
+                return seer_errf(err, SEER_EFORMAT,
+                                 "weight shard '%s' is %zu bytes but the "
+                                 "manifest's weights need %zu",
+                                 sh[first].rel, got, ws->group_bytes[g]);
+            return seer_errf(err, SEER_EFORMAT,
+                             "the %d weight shards of group %d ('%s', ...) "
+                             "are %zu bytes but the manifest's weights need %zu",
+                             k - first, g, k > first ? sh[first].rel : "", got, ws->group_bytes[g]);
         }
         g++;
     }
@@ -686,8 +721,10 @@ int seer_tfjs_import_file_opts(const char *path, const struct seer_limits *lim_i
     manifest = cJSON_GetObjectItemCaseSensitive(root, "weightsManifest");
     rc = seer__tfjs_weights_parse(manifest, &lim, &ws, err);
     if (!rc && ws.total_bytes > lim.max_model_bytes - n_json)
-        rc = seer_errf(err, SEER_ELIMIT, "model.json and weights are over the limit of %zu "
-                       "bytes", lim.max_model_bytes);
+        rc = seer_errf(err, SEER_ELIMIT,
+                       "model.json and weights are over the limit of %zu "
+                       "bytes",
+                       lim.max_model_bytes);
     if (!rc && ws.n_groups)
         rc = read_shards(manifest, slash ? path : ".", slash ? (int)(slash - path) : 1, &ws,
                          scratch, &weights, err);
@@ -706,8 +743,8 @@ out:
     return rc;
 }
 
-int seer_tfjs_import_file(const char *path, const struct seer_limits *lim,
-                          struct seer_graph **out, struct seer_err *err)
+int seer_tfjs_import_file(const char *path, const struct seer_limits *lim, struct seer_graph **out,
+                          struct seer_err *err)
 {
     return seer_tfjs_import_file_opts(path, lim, NULL, out, err);
 }

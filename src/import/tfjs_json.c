@@ -23,8 +23,7 @@ static int oom(struct jctx *j, const char *what)
     return seer_errf(j->err, SEER_ENOMEM, "out of memory (%s)", what);
 }
 
-static int parse_shape(struct jctx *j, const cJSON *js,
-                       struct seer__tf_shape *sh)
+static int parse_shape(struct jctx *j, const cJSON *js, struct seer__tf_shape *sh)
 {
     const cJSON *dims = cJSON_GetObjectItemCaseSensitive(js, "dim"), *d;
 
@@ -35,23 +34,25 @@ static int parse_shape(struct jctx *j, const cJSON *js,
         sh->unknown_rank = true;
         return SEER_OK;
     }
-    cJSON_ArrayForEach(d, dims) {
+    cJSON_ArrayForEach(d, dims)
+    {
         const cJSON *size = cJSON_GetObjectItemCaseSensitive(d, "size");
         int64_t v = 0; /* protobuf's JSON form leaves out zero fields: no size is 0 */
         if (sh->ndim == SEER_MAX_DIMS)
-            return seer_errf(j->err, SEER_EUNSUPPORTED, "node '%s': a shape has more than %d "
-                             "dims", j->name, SEER_MAX_DIMS);
+            return seer_errf(j->err, SEER_EUNSUPPORTED,
+                             "node '%s': a shape has more than %d "
+                             "dims",
+                             j->name, SEER_MAX_DIMS);
         if (size && (!seer__json_int64(size, &v) || v < -1))
-            return seer_errf(j->err, SEER_EFORMAT, "node '%s': shape dim %d is not a size",
-                             j->name, sh->ndim);
+            return seer_errf(j->err, SEER_EFORMAT, "node '%s': shape dim %d is not a size", j->name,
+                             sh->ndim);
         sh->dims[sh->ndim++] = v;
     }
     return SEER_OK;
 }
 
 /* Decodes a base64 protobuf "bytes" value into the scratch arena. */
-static int parse_bytes(struct jctx *j, const cJSON *js,
-                       struct seer__tf_bytes *b)
+static int parse_bytes(struct jctx *j, const cJSON *js, struct seer__tf_bytes *b)
 {
     size_t n, cap;
     uint8_t *p;
@@ -65,14 +66,12 @@ static int parse_bytes(struct jctx *j, const cJSON *js,
     if (!p)
         return oom(j, "attr bytes");
     if (!seer__base64_decode(js->valuestring, n, p, &b->n))
-        return seer_errf(j->err, SEER_EFORMAT, "node '%s': a string attr is not base64",
-                         j->name);
+        return seer_errf(j->err, SEER_EFORMAT, "node '%s': a string attr is not base64", j->name);
     b->p = (const char *)p;
     return SEER_OK;
 }
 
-static int parse_list(struct jctx *j, const cJSON *js,
-                      struct seer__tf_list *l)
+static int parse_list(struct jctx *j, const cJSON *js, struct seer__tf_list *l)
 {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(js, "s");
     const cJSON *i = cJSON_GetObjectItemCaseSensitive(js, "i");
@@ -84,8 +83,7 @@ static int parse_list(struct jctx *j, const cJSON *js,
 
     memset(l, 0, sizeof(*l));
     if (!cJSON_IsObject(js))
-        return seer_errf(j->err, SEER_EFORMAT, "node '%s': a list attr is not an object",
-                         j->name);
+        return seer_errf(j->err, SEER_EFORMAT, "node '%s': a list attr is not an object", j->name);
     l->n_s = cJSON_GetArraySize(s);
     l->n_i = cJSON_GetArraySize(i);
     l->n_f = cJSON_GetArraySize(f);
@@ -99,19 +97,22 @@ static int parse_list(struct jctx *j, const cJSON *js,
     if (!vs || !vi || !vf || !vb || !vt)
         return oom(j, "attr list");
     k = 0;
-    cJSON_ArrayForEach(e, s) {
+    cJSON_ArrayForEach(e, s)
+    {
         rc = parse_bytes(j, e, &vs[k++]);
         if (rc)
             return rc;
     }
     k = 0;
-    cJSON_ArrayForEach(e, i) {
+    cJSON_ArrayForEach(e, i)
+    {
         if (!seer__json_int64(e, &vi[k++]))
             return seer_errf(j->err, SEER_EFORMAT, "node '%s': a list entry is not an int",
                              j->name);
     }
     k = 0;
-    cJSON_ArrayForEach(e, f) {
+    cJSON_ArrayForEach(e, f)
+    {
         double d;
         if (!seer__json_double(e, &d))
             return seer_errf(j->err, SEER_EFORMAT, "node '%s': a list entry is not a float",
@@ -119,10 +120,10 @@ static int parse_list(struct jctx *j, const cJSON *js,
         vf[k++] = (float)d;
     }
     k = 0;
-    cJSON_ArrayForEach(e, b)
-        vb[k++] = cJSON_IsTrue(e);
+    cJSON_ArrayForEach(e, b) vb[k++] = cJSON_IsTrue(e);
     k = 0;
-    cJSON_ArrayForEach(e, ty) {
+    cJSON_ArrayForEach(e, ty)
+    {
         if (!cJSON_IsString(e) || !seer__tf_dt_parse(e->valuestring, &vt[k]))
             vt[k] = SEER__TF_DT_INVALID;
         k++;
@@ -135,8 +136,7 @@ static int parse_list(struct jctx *j, const cJSON *js,
     return SEER_OK;
 }
 
-static int parse_attr(struct jctx *j, const cJSON *js,
-                      struct seer__tf_attr *a)
+static int parse_attr(struct jctx *j, const cJSON *js, struct seer__tf_attr *a)
 {
     const cJSON *v;
     double d;
@@ -152,23 +152,23 @@ static int parse_attr(struct jctx *j, const cJSON *js,
     if ((v = cJSON_GetObjectItemCaseSensitive(js, "i"))) {
         a->kind = SEER__TF_ATTR_I;
         if (!seer__json_int64(v, &a->i))
-            return seer_errf(j->err, SEER_EFORMAT, "node '%s': attr '%s' is not an int",
-                             j->name, a->name);
+            return seer_errf(j->err, SEER_EFORMAT, "node '%s': attr '%s' is not an int", j->name,
+                             a->name);
         return SEER_OK;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(js, "f"))) {
         a->kind = SEER__TF_ATTR_F;
         if (!seer__json_double(v, &d))
-            return seer_errf(j->err, SEER_EFORMAT, "node '%s': attr '%s' is not a float",
-                             j->name, a->name);
+            return seer_errf(j->err, SEER_EFORMAT, "node '%s': attr '%s' is not a float", j->name,
+                             a->name);
         a->f = (float)d;
         return SEER_OK;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(js, "b"))) {
         a->kind = SEER__TF_ATTR_B;
         if (!cJSON_IsBool(v))
-            return seer_errf(j->err, SEER_EFORMAT, "node '%s': attr '%s' is not a bool",
-                             j->name, a->name);
+            return seer_errf(j->err, SEER_EFORMAT, "node '%s': attr '%s' is not a bool", j->name,
+                             a->name);
         a->b = cJSON_IsTrue(v);
         return SEER_OK;
     }
@@ -214,7 +214,8 @@ int seer__tfjs_node_attrs(const cJSON *js, const char *name, const char *op,
     arr = seer_arena_array(j->scratch, (size_t)cJSON_GetArraySize(attrs) + 1, sizeof(*arr));
     if (!arr)
         return oom(j, "attrs");
-    cJSON_ArrayForEach(a, attrs) {
+    cJSON_ArrayForEach(a, attrs)
+    {
         rc = parse_attr(j, a, &arr[n]);
         if (rc)
             return rc;
@@ -239,14 +240,10 @@ static size_t elem_bytes(int tf_dt)
 {
     switch (tf_dt) {
     case SEER__TF_DT_FLOAT:
-    case SEER__TF_DT_INT32:
-        return 4;
-    case SEER__TF_DT_INT64:
-        return 8;
-    case SEER__TF_DT_BOOL:
-        return 1;
-    default:
-        return 0;
+    case SEER__TF_DT_INT32: return 4;
+    case SEER__TF_DT_INT64: return 8;
+    case SEER__TF_DT_BOOL: return 1;
+    default: return 0;
     }
 }
 
@@ -274,8 +271,7 @@ static bool inline_elem(int tf_dt, const cJSON *e, void *dst, int64_t i)
             return false;
         ((uint8_t *)dst)[i] = cJSON_IsTrue(e);
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -298,8 +294,10 @@ int seer__tfjs_inline_tensor(const cJSON *tj, const char *name, const struct see
     memset(cv, 0, sizeof(*cv));
     if (!dts || !seer__tf_dt_parse(dts, &tf_dt) || !(esz = elem_bytes(tf_dt)) ||
         !seer__tf_dt_to_seer(tf_dt, true, &cv->dt))
-        return seer_errf(j->err, SEER_EUNSUPPORTED, "const '%s': inline tensor dtype %s is "
-                         "not supported", j->name, dts ? dts : "(none)");
+        return seer_errf(j->err, SEER_EUNSUPPORTED,
+                         "const '%s': inline tensor dtype %s is "
+                         "not supported",
+                         j->name, dts ? dts : "(none)");
     rc = parse_shape(j, cJSON_GetObjectItemCaseSensitive(tj, "tensorShape"), &sh);
     if (rc)
         return rc;
@@ -307,17 +305,21 @@ int seer__tfjs_inline_tensor(const cJSON *tj, const char *name, const struct see
     cv->numel = 1;
     for (int i = 0; i < sh.ndim; i++) {
         if (sh.unknown_rank || sh.dims[i] < 0)
-            return seer_errf(j->err, SEER_EFORMAT, "const '%s': inline tensor has an unknown "
-                             "dim", j->name);
+            return seer_errf(j->err, SEER_EFORMAT,
+                             "const '%s': inline tensor has an unknown "
+                             "dim",
+                             j->name);
         if (sh.dims[i] && cv->numel > j->lim->max_elements / sh.dims[i])
-            return seer_errf(j->err, SEER_ELIMIT, "const '%s': more than %lld elements",
-                             j->name, (long long)j->lim->max_elements);
+            return seer_errf(j->err, SEER_ELIMIT, "const '%s': more than %lld elements", j->name,
+                             (long long)j->lim->max_elements);
         cv->numel *= sh.dims[i];
         cv->dims[i] = sh.dims[i];
     }
     if (!seer_mul_size((size_t)cv->numel, seer_dtype_size(cv->dt), &nb) || nb > *budget)
-        return seer_errf(j->err, SEER_ELIMIT, "const '%s': inline constants take more than "
-                         "the model size limit", j->name);
+        return seer_errf(j->err, SEER_ELIMIT,
+                         "const '%s': inline constants take more than "
+                         "the model size limit",
+                         j->name);
     *budget -= nb;
     cv->data = seer_arena_array(a, nb ? nb : 1, 1);
     if (!cv->data)
@@ -328,9 +330,10 @@ int seer__tfjs_inline_tensor(const cJSON *tj, const char *name, const struct see
         if (rc)
             return rc;
         if (raw.n / esz != (size_t)cv->numel || raw.n % esz)
-            return seer_errf(j->err, SEER_EFORMAT, "const '%s': tensorContent has %zu bytes "
-                             "for %lld elements of %s", j->name, raw.n, (long long)cv->numel,
-                             dts);
+            return seer_errf(j->err, SEER_EFORMAT,
+                             "const '%s': tensorContent has %zu bytes "
+                             "for %lld elements of %s",
+                             j->name, raw.n, (long long)cv->numel, dts);
         for (int64_t i = 0; i < cv->numel; i++) {
             const uint8_t *p = (const uint8_t *)raw.p + (size_t)i * esz;
             uint64_t u = 0;
@@ -341,8 +344,10 @@ int seer__tfjs_inline_tensor(const cJSON *tj, const char *name, const struct see
             } else if (tf_dt == SEER__TF_DT_INT64) {
                 int64_t s = (int64_t)u;
                 if (s < INT32_MIN || s > INT32_MAX)
-                    return seer_errf(j->err, SEER_EUNSUPPORTED, "const '%s': int64 value %lld "
-                                     "does not fit int32", j->name, (long long)s);
+                    return seer_errf(j->err, SEER_EUNSUPPORTED,
+                                     "const '%s': int64 value %lld "
+                                     "does not fit int32",
+                                     j->name, (long long)s);
                 ((int32_t *)cv->data)[i] = (int32_t)s;
             } else {
                 uint32_t w = (uint32_t)u;
@@ -355,13 +360,14 @@ int seer__tfjs_inline_tensor(const cJSON *tj, const char *name, const struct see
         vals = cJSON_GetObjectItemCaseSensitive(tj, lists[k]);
     int n = cJSON_GetArraySize(vals);
     if (n > cv->numel)
-        return seer_errf(j->err, SEER_EFORMAT, "const '%s': %d values for %lld elements",
-                         j->name, n, (long long)cv->numel);
+        return seer_errf(j->err, SEER_EFORMAT, "const '%s': %d values for %lld elements", j->name,
+                         n, (long long)cv->numel);
     int64_t i = 0;
-    cJSON_ArrayForEach(e, vals) {
+    cJSON_ArrayForEach(e, vals)
+    {
         if (!inline_elem(tf_dt, e, cv->data, i))
-            return seer_errf(j->err, SEER_EFORMAT, "const '%s': value %lld is not a %s",
-                             j->name, (long long)i, dts);
+            return seer_errf(j->err, SEER_EFORMAT, "const '%s': value %lld is not a %s", j->name,
+                             (long long)i, dts);
         i++;
     }
     for (size_t es = seer_dtype_size(cv->dt); i > 0 && i < cv->numel; i++)
@@ -369,7 +375,6 @@ int seer__tfjs_inline_tensor(const cJSON *tj, const char *name, const struct see
                es);
     return SEER_OK; /* no values at all: the zeroed array, as in TensorFlow */
 }
-
 
 bool seer__tfjs_tensor_has_values(const cJSON *tj)
 {

@@ -20,11 +20,11 @@ struct seer_arena;
 
 /* A decoded constant. */
 struct seer__tfjs_const {
-    enum seer_dtype dt;       /* F32, I32 or BOOL (TF.js dtypes) */
+    enum seer_dtype dt; /* F32, I32 or BOOL (TF.js dtypes) */
     int ndim;
     int64_t dims[SEER_MAX_DIMS];
     int64_t numel;
-    void *data;               /* borrowed from the arena it was decoded into */
+    void *data; /* borrowed from the arena it was decoded into */
 };
 
 /* Decodes the "attr" object of node js (named name, op op) into *nd; arrays live in

@@ -26,12 +26,9 @@ static size_t stored_size(enum seer_dtype dt, enum seer__tfjs_quant q)
 {
     switch (q) {
     case SEER__TFJS_Q_F16:
-    case SEER__TFJS_Q_U16:
-        return 2;
-    case SEER__TFJS_Q_U8:
-        return 1;
-    case SEER__TFJS_Q_NONE:
-        break;
+    case SEER__TFJS_Q_U16: return 2;
+    case SEER__TFJS_Q_U8: return 1;
+    case SEER__TFJS_Q_NONE: break;
     }
     return seer_dtype_size(dt);
 }
@@ -45,8 +42,10 @@ static int parse_quant(const cJSON *q, struct seer__tfjs_weight *w, struct seer_
     if (!strcmp(qt, "float16")) {
         /* TF.js only stores float32 weights as float16. */
         if (w->dtype != SEER_DTYPE_F32)
-            return seer_errf(err, SEER_EUNSUPPORTED, "weight '%s': float16 quantization of "
-                             "a %s weight", w->name, seer_dtype_name(w->dtype));
+            return seer_errf(err, SEER_EUNSUPPORTED,
+                             "weight '%s': float16 quantization of "
+                             "a %s weight",
+                             w->name, seer_dtype_name(w->dtype));
         w->quant = SEER__TFJS_Q_F16;
         return SEER_OK;
     }
@@ -55,20 +54,24 @@ static int parse_quant(const cJSON *q, struct seer__tfjs_weight *w, struct seer_
     else if (!strcmp(qt, "uint16"))
         w->quant = SEER__TFJS_Q_U16;
     else
-        return seer_errf(err, SEER_EUNSUPPORTED, "weight '%s': quantization dtype '%.32s' is "
-                         "not supported", w->name, qt);
+        return seer_errf(err, SEER_EUNSUPPORTED,
+                         "weight '%s': quantization dtype '%.32s' is "
+                         "not supported",
+                         w->name, qt);
     if (w->dtype == SEER_DTYPE_BOOL)
         return seer_errf(err, SEER_EUNSUPPORTED, "weight '%s': quantized bool", w->name);
     if (!seer__json_double(cJSON_GetObjectItemCaseSensitive(q, "scale"), &w->scale) ||
         !seer__json_double(cJSON_GetObjectItemCaseSensitive(q, "min"), &w->min) ||
         !isfinite(w->scale) || !isfinite(w->min))
-        return seer_errf(err, SEER_EFORMAT, "weight '%s': %s quantization needs a finite scale "
-                         "and min", w->name, qt);
+        return seer_errf(err, SEER_EFORMAT,
+                         "weight '%s': %s quantization needs a finite scale "
+                         "and min",
+                         w->name, qt);
     return SEER_OK;
 }
 
-static int parse_weight(const cJSON *js, const struct seer_limits *lim,
-                        struct seer__tfjs_weight *w, struct seer_err *err)
+static int parse_weight(const cJSON *js, const struct seer_limits *lim, struct seer__tfjs_weight *w,
+                        struct seer_err *err)
 {
     const cJSON *shape = cJSON_GetObjectItemCaseSensitive(js, "shape"), *d;
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(js, "quantization");
@@ -93,7 +96,8 @@ static int parse_weight(const cJSON *js, const struct seer_limits *lim,
     if (!cJSON_IsArray(shape))
         return seer_errf(err, SEER_EFORMAT, "weight '%s': no shape", w->name);
     w->numel = 1;
-    cJSON_ArrayForEach(d, shape) {
+    cJSON_ArrayForEach(d, shape)
+    {
         int64_t v;
         if (w->ndim == SEER_MAX_DIMS)
             return seer_errf(err, SEER_EUNSUPPORTED, "weight '%s': more than %d dims", w->name,
@@ -132,11 +136,11 @@ int seer__tfjs_weights_parse(const cJSON *manifest, const struct seer_limits *li
     if (!cJSON_IsArray(manifest))
         return seer_errf(err, SEER_EFORMAT, "weightsManifest is not a list");
     ws->n_groups = cJSON_GetArraySize(manifest);
-    cJSON_ArrayForEach(grp, manifest) {
+    cJSON_ArrayForEach(grp, manifest)
+    {
         const cJSON *wl = cJSON_GetObjectItemCaseSensitive(grp, "weights");
         if (!cJSON_IsArray(wl))
-            return seer_errf(err, SEER_EFORMAT, "weightsManifest group %d has no weights list",
-                             g);
+            return seer_errf(err, SEER_EFORMAT, "weightsManifest group %d has no weights list", g);
         n += cJSON_GetArraySize(wl);
         if (n < 0)
             return seer_errf(err, SEER_ELIMIT, "too many weights");
@@ -147,9 +151,11 @@ int seer__tfjs_weights_parse(const cJSON *manifest, const struct seer_limits *li
     if (!ws->w || !ws->group_bytes)
         return seer_errf(err, SEER_ENOMEM, "out of memory for %d weights", n);
     g = 0;
-    cJSON_ArrayForEach(grp, manifest) {
+    cJSON_ArrayForEach(grp, manifest)
+    {
         size_t start = off;
-        cJSON_ArrayForEach(wj, cJSON_GetObjectItemCaseSensitive(grp, "weights")) {
+        cJSON_ArrayForEach(wj, cJSON_GetObjectItemCaseSensitive(grp, "weights"))
+        {
             struct seer__tfjs_weight *w = &ws->w[ws->n];
             rc = parse_weight(wj, lim, w, err);
             if (rc)
@@ -157,8 +163,10 @@ int seer__tfjs_weights_parse(const cJSON *manifest, const struct seer_limits *li
             w->group = g;
             w->offset = off;
             if (!seer_add_size(off, w->n_bytes, &off) || off > lim->max_model_bytes)
-                return seer_errf(err, SEER_ELIMIT, "weight '%s': the weights pass the model "
-                                 "size limit of %zu bytes", w->name, lim->max_model_bytes);
+                return seer_errf(err, SEER_ELIMIT,
+                                 "weight '%s': the weights pass the model "
+                                 "size limit of %zu bytes",
+                                 w->name, lim->max_model_bytes);
             if (seer_strmap_put(&ws->by_name, w->name, w))
                 return seer_errf(err, SEER_ENOMEM, "out of memory for weight names");
             ws->n++;
@@ -175,12 +183,16 @@ int seer__tfjs_weights_bind(struct seer__tfjs_weights *ws, const uint8_t *data, 
     for (int i = 0; i < ws->n; i++) {
         const struct seer__tfjs_weight *w = &ws->w[i];
         if (w->offset > n || w->n_bytes > n - w->offset)
-            return seer_errf(err, SEER_EFORMAT, "weight '%s' needs %zu bytes at offset %zu but "
-                             "the weights end at %zu", w->name, w->n_bytes, w->offset, n);
+            return seer_errf(err, SEER_EFORMAT,
+                             "weight '%s' needs %zu bytes at offset %zu but "
+                             "the weights end at %zu",
+                             w->name, w->n_bytes, w->offset, n);
     }
     if (n != ws->total_bytes)
-        return seer_errf(err, SEER_EFORMAT, "the weights are %zu bytes but the manifest "
-                         "describes %zu", n, ws->total_bytes);
+        return seer_errf(err, SEER_EFORMAT,
+                         "the weights are %zu bytes but the manifest "
+                         "describes %zu",
+                         n, ws->total_bytes);
     ws->data = data;
     return SEER_OK;
 }
@@ -253,7 +265,6 @@ void seer__tfjs_weight_decode(const struct seer__tfjs_weights *ws,
             memcpy((uint8_t *)dst + 4 * i, &u, 4);
         }
         break;
-    default:
-        break;
+    default: break;
     }
 }

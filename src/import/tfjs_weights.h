@@ -21,33 +21,33 @@
 
 enum seer__tfjs_quant {
     SEER__TFJS_Q_NONE = 0,
-    SEER__TFJS_Q_F16,         /* IEEE half, float32 weights only */
-    SEER__TFJS_Q_U8,          /* value = q * scale + min */
+    SEER__TFJS_Q_F16, /* IEEE half, float32 weights only */
+    SEER__TFJS_Q_U8,  /* value = q * scale + min */
     SEER__TFJS_Q_U16,
 };
 
 struct seer__tfjs_weight {
-    const char *name;         /* borrowed from the manifest's cJSON tree */
-    enum seer_dtype dtype;    /* after dequantisation: F32, I32 or BOOL */
+    const char *name;      /* borrowed from the manifest's cJSON tree */
+    enum seer_dtype dtype; /* after dequantisation: F32, I32 or BOOL */
     int ndim;
     int64_t dims[SEER_MAX_DIMS];
     int64_t numel;
-    int group;                /* index of its group in the manifest */
-    size_t offset;            /* into the concatenated shards */
-    size_t n_bytes;           /* bytes stored there */
+    int group;      /* index of its group in the manifest */
+    size_t offset;  /* into the concatenated shards */
+    size_t n_bytes; /* bytes stored there */
     enum seer__tfjs_quant quant;
-    double scale, min;        /* Q_U8, Q_U16 */
+    double scale, min; /* Q_U8, Q_U16 */
 };
 
 struct seer__tfjs_weights {
     struct seer__tfjs_weight *w; /* owns (seer_malloc); n entries in manifest order */
     int n;
-    struct seer_strmap by_name;  /* name -> weight; a repeated name maps to the last one,
-                                    as in TF.js */
-    size_t *group_bytes;      /* owns; bytes each group's weights occupy */
+    struct seer_strmap by_name; /* name -> weight; a repeated name maps to the last one,
+                                   as in TF.js */
+    size_t *group_bytes;        /* owns; bytes each group's weights occupy */
     int n_groups;
-    size_t total_bytes;       /* sum of group_bytes */
-    const uint8_t *data;      /* borrowed (valid until the import ends); set by bind */
+    size_t total_bytes;  /* sum of group_bytes */
+    const uint8_t *data; /* borrowed (valid until the import ends); set by bind */
 };
 
 /* Parses manifest (the weightsManifest array, or NULL for none) into *ws (which it

@@ -11,12 +11,12 @@
 
 /* Op families: how the attributes and inputs of each TensorFlow op are read. */
 enum fam {
-    F_CONV,        /* Conv2D, DepthwiseConv2dNative */
-    F_FUSED_CONV,  /* _FusedConv2D, FusedDepthwiseConv2dNative */
+    F_CONV,       /* Conv2D, DepthwiseConv2dNative */
+    F_FUSED_CONV, /* _FusedConv2D, FusedDepthwiseConv2dNative */
     F_POOL,
-    F_PAD,         /* Pad (2 inputs), PadV2 (3) */
+    F_PAD, /* Pad (2 inputs), PadV2 (3) */
     F_RESIZE,
-    F_PLAIN,       /* no attributes we need: the input count is checked */
+    F_PLAIN, /* no attributes we need: the input count is checked */
     F_LEAKY,
     F_CAST,
     F_MEAN,
@@ -34,7 +34,7 @@ static const struct {
     const char *tf;
     enum seer_op op;
     enum fam fam;
-    int n_in;      /* exact data input count; 0 when the family decides */
+    int n_in; /* exact data input count; 0 when the family decides */
 } ops[] = {
     {"Conv2D", SEER_OP_CONV2D, F_CONV, 2},
     {"DepthwiseConv2dNative", SEER_OP_DEPTHWISE_CONV2D, F_CONV, 2},
@@ -117,8 +117,8 @@ static int attr_bool(const struct seer__tf_node *nd, const char *name, bool dflt
     if (!at)
         return SEER_OK;
     if (at->kind != SEER__TF_ATTR_B)
-        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr '%s' is not a bool",
-                         nd->name, nd->op, name);
+        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr '%s' is not a bool", nd->name,
+                         nd->op, name);
     *out = at->b;
     return SEER_OK;
 }
@@ -132,15 +132,15 @@ static int attr_float(const struct seer__tf_node *nd, const char *name, float df
     if (!at)
         return SEER_OK;
     if (at->kind != SEER__TF_ATTR_F)
-        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr '%s' is not a float",
-                         nd->name, nd->op, name);
+        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr '%s' is not a float", nd->name,
+                         nd->op, name);
     *out = at->f;
     return SEER_OK;
 }
 
 /* The int list of a LIST attribute (an empty list is a LIST with no elements). */
-static int attr_ints(const struct seer__tf_node *nd, const char *name, const int64_t **v,
-                     int *n, struct seer_err *err)
+static int attr_ints(const struct seer__tf_node *nd, const char *name, const int64_t **v, int *n,
+                     struct seer_err *err)
 {
     const struct seer__tf_attr *at = seer__tf_attr_find(nd, name);
 
@@ -207,8 +207,8 @@ static int padding(const struct seer__tf_node *nd, struct seer_attrs *a, struct 
     int n, rc;
 
     if (!at || at->kind != SEER__TF_ATTR_S)
-        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr 'padding' is missing",
-                         nd->name, nd->op);
+        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr 'padding' is missing", nd->name,
+                         nd->op);
     if (seer__tf_bytes_eq(at->s, "SAME")) {
         a->padding = SEER_PAD_SAME;
         return SEER_OK;
@@ -230,12 +230,12 @@ static int padding(const struct seer__tf_node *nd, struct seer_attrs *a, struct 
                          nd->name, nd->op, n);
     for (int i = 0; i < 8; i++)
         if (v[i] < 0 || v[i] > INT32_MAX)
-            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): explicit padding %lld",
-                             nd->name, nd->op, (long long)v[i]);
+            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): explicit padding %lld", nd->name,
+                             nd->op, (long long)v[i]);
     if (v[0] || v[1] || v[6] || v[7])
         return seer_errf(err, SEER_EUNSUPPORTED,
-                         "node '%s' (%s): explicit padding of the batch or channel dim",
-                         nd->name, nd->op);
+                         "node '%s' (%s): explicit padding of the batch or channel dim", nd->name,
+                         nd->op);
     /* NHWC pairs: [batch lo, hi, H lo, hi, W lo, hi, C lo, hi]. */
     for (int i = 0; i < 4; i++)
         a->pads[i] = (int32_t)v[2 + i];
@@ -275,8 +275,8 @@ static int fused_ops(const struct seer__tf_node *nd, struct seer_attrs *a, int *
     int n, k = 0;
 
     if (!at || at->kind != SEER__TF_ATTR_LIST)
-        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr 'fused_ops' is missing",
-                         nd->name, nd->op);
+        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr 'fused_ops' is missing", nd->name,
+                         nd->op);
     n = at->list.n_s;
     if (k < n && seer__tf_bytes_eq(at->list.s[k], "BiasAdd")) {
         a->has_bias = true;
@@ -324,8 +324,7 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
     int n, rc = SEER_OK;
 
     switch (fam) {
-    case F_CONV:
-        return conv_attrs(nd, a, err);
+    case F_CONV: return conv_attrs(nd, a, err);
     case F_FUSED_CONV:
         rc = fused_ops(nd, a, &n, err);
         if (rc)
@@ -335,8 +334,10 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
                              nd->name, nd->op, 2 + n, n_in);
         at = seer__tf_attr_find(nd, "num_args");
         if (at && (at->kind != SEER__TF_ATTR_I || at->i != n))
-            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): num_args does not match "
-                             "fused_ops", nd->name, nd->op);
+            return seer_errf(err, SEER_EFORMAT,
+                             "node '%s' (%s): num_args does not match "
+                             "fused_ops",
+                             nd->name, nd->op);
         return conv_attrs(nd, a, err);
     case F_POOL:
         rc = check_nhwc(nd, err);
@@ -352,30 +353,36 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
         if (!rc)
             rc = attr_bool(nd, "half_pixel_centers", false, &a->half_pixel_centers, err);
         if (!rc && a->align_corners && a->half_pixel_centers)
-            rc = seer_errf(err, SEER_EFORMAT, "node '%s' (%s): align_corners and "
-                           "half_pixel_centers cannot both be true", nd->name, nd->op);
+            rc = seer_errf(err, SEER_EFORMAT,
+                           "node '%s' (%s): align_corners and "
+                           "half_pixel_centers cannot both be true",
+                           nd->name, nd->op);
         return rc;
-    case F_LEAKY:
-        return attr_float(nd, "alpha", 0.2f, &a->alpha, err);
+    case F_LEAKY: return attr_float(nd, "alpha", 0.2f, &a->alpha, err);
     case F_CAST:
         at = seer__tf_attr_find(nd, "DstT");
         if (!at || at->kind != SEER__TF_ATTR_TYPE)
-            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr 'DstT' is missing",
-                             nd->name, nd->op);
+            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr 'DstT' is missing", nd->name,
+                             nd->op);
         if (!seer__tf_dt_to_seer(at->type, tfjs, &a->dtype))
-            return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): cast to %s is not "
-                             "supported", nd->name, nd->op, seer__tf_dt_name(at->type));
+            return seer_errf(err, SEER_EUNSUPPORTED,
+                             "node '%s' (%s): cast to %s is not "
+                             "supported",
+                             nd->name, nd->op, seer__tf_dt_name(at->type));
         return SEER_OK;
-    case F_MEAN:
-        return attr_bool(nd, "keep_dims", false, &a->keep_dims, err);
+    case F_MEAN: return attr_bool(nd, "keep_dims", false, &a->keep_dims, err);
     case F_CONCAT:
         if (n_in < 2)
-            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): needs an axis and at least "
-                             "one value, has %d inputs", nd->name, nd->op, n_in);
+            return seer_errf(err, SEER_EFORMAT,
+                             "node '%s' (%s): needs an axis and at least "
+                             "one value, has %d inputs",
+                             nd->name, nd->op, n_in);
         at = seer__tf_attr_find(nd, "N");
         if (at && (at->kind != SEER__TF_ATTR_I || at->i != n_in - 1))
-            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr N does not match its "
-                             "%d inputs", nd->name, nd->op, n_in);
+            return seer_errf(err, SEER_EFORMAT,
+                             "node '%s' (%s): attr N does not match its "
+                             "%d inputs",
+                             nd->name, nd->op, n_in);
         o->axis_from_last = true;
         return SEER_OK;
     case F_SQUEEZE:
@@ -383,12 +390,12 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
         if (rc)
             return rc;
         if (n > SEER_MAX_DIMS)
-            return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): %d squeeze_dims",
-                             nd->name, nd->op, n);
+            return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): %d squeeze_dims", nd->name,
+                             nd->op, n);
         for (int i = 0; i < n; i++) {
             if (v[i] < -SEER_MAX_DIMS || v[i] >= SEER_MAX_DIMS)
-                return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): squeeze dim %lld",
-                                 nd->name, nd->op, (long long)v[i]);
+                return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): squeeze dim %lld", nd->name,
+                                 nd->op, (long long)v[i]);
             a->axes[i] = (int32_t)v[i];
         }
         a->n_axes = n;
@@ -404,16 +411,15 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
         if (!rc)
             rc = attr_i32(nd, "shrink_axis_mask", 0, &a->shrink_axis_mask, err);
         return rc;
-    case F_GATHER:
-        return attr_i32(nd, "batch_dims", 0, &a->batch_dims, err);
-    case F_TOPK:
-        o->n_out = 2;
-        return attr_bool(nd, "sorted", true, &a->sorted, err);
+    case F_GATHER: return attr_i32(nd, "batch_dims", 0, &a->batch_dims, err);
+    case F_TOPK: o->n_out = 2; return attr_bool(nd, "sorted", true, &a->sorted, err);
     case F_SPLITV:
         at = seer__tf_attr_find(nd, "num_split");
         if (!at || at->kind != SEER__TF_ATTR_I || at->i < 1)
-            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr 'num_split' is missing "
-                             "or not positive", nd->name, nd->op);
+            return seer_errf(err, SEER_EFORMAT,
+                             "node '%s' (%s): attr 'num_split' is missing "
+                             "or not positive",
+                             nd->name, nd->op);
         if (at->i > MAX_SPLIT)
             return seer_errf(err, SEER_ELIMIT, "node '%s' (%s): num_split %lld is over %d",
                              nd->name, nd->op, (long long)at->i, MAX_SPLIT);
@@ -422,11 +428,9 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
     case F_SOFTMAX:
         a->axis = -1; /* TensorFlow's Softmax always works on the last dim */
         return SEER_OK;
-    case F_BIASADD:
-        return check_nhwc(nd, err);
+    case F_BIASADD: return check_nhwc(nd, err);
     case F_PAD:
-    case F_PLAIN:
-        return SEER_OK;
+    case F_PLAIN: return SEER_OK;
     }
     return SEER_OK;
 }
