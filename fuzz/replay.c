@@ -50,8 +50,9 @@ int main(int argc, char **argv)
         for (int i = 1; i < argc; i++)
             run_dir(argv[i], &n);
     } else {
-        const char *name = strrchr(argv[0], '_');
-        snprintf(dir, sizeof(dir), "fuzz/corpus/%s", name ? name + 1 : "none");
+        /* "replay_http_query" -> fuzz/corpus/http_query: target names may hold '_'. */
+        const char *name = strstr(argv[0], "replay_");
+        snprintf(dir, sizeof(dir), "fuzz/corpus/%s", name ? name + 7 : "none");
         run_dir(dir, &n);
     }
     printf("%d passed, 0 failed\n", n);
