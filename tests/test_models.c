@@ -27,13 +27,16 @@ static const char *model_json(const char *name)
     return buf;
 }
 
-/* Largest |a-b| / max(1,|b|) over n floats. */
+/* Largest |a-b| / (|b| + rms(b)) over n floats. */
 static double max_rel_err(const float *a, const float *b, int64_t n, int64_t *where)
 {
-    double worst = 0;
+    double worst = 0, ss = 0, rms;
 
+    for (int64_t i = 0; i < n; i++)
+        ss += (double)b[i] * b[i];
+    rms = sqrt(ss / (double)(n ? n : 1));
     for (int64_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]) / fmax(1.0, fabs((double)b[i]));
+        double d = fabs((double)a[i] - b[i]) / (fabs((double)b[i]) + rms);
         if (!(d <= worst)) { /* also catches NaN */
             worst = isnan(d) ? INFINITY : d;
             *where = i;

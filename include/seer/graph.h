@@ -83,6 +83,26 @@ enum seer_act {
     SEER_ACT_HARD_SWISH,
 };
 
+/* Elementwise steps a fast convolution applies after its own bias and activation. Only
+ * plan-time fusion (graph/fuse.c) sets them, on a plan's private node copies, and only
+ * for nodes that run on a fast twin; reference kernels never see them. */
+enum seer_post_kind {
+    SEER_POST_SUM = 0,        /* y += in[post_sum_input] (a residual, same shape) */
+    SEER_POST_LINEAR,         /* y = a*y + b */
+    SEER_POST_CLIP,           /* y = min(max(y, a), b) */
+    SEER_POST_RELU,           /* y = y > 0 ? y : a*y */
+    SEER_POST_SIGMOID,        /* y = 1 / (1 + exp(-y)) */
+    SEER_POST_HSWISH,         /* y = (a*y) * min(max(y + 3, 0), 6) */
+};
+
+struct seer_post {
+    enum seer_post_kind kind;
+    float a, b;
+    float scale;              /* then y = scale * y; 0 means 1 */
+};
+
+#define SEER_MAX_POST 6
+
 /*
  * Op attributes, one flat struct for every op (fields unused by an op stay zero).
  * Spatial fields are in (H, W) order. Conv weights are TensorFlow's HWIO
@@ -108,6 +128,9 @@ struct seer_attrs {
     enum seer_dtype dtype;    /* cast target */
     int32_t n_axes;           /* squeeze */
     int32_t axes[SEER_MAX_DIMS];
+    int32_t n_post;           /* fused elementwise tail (fast kernels only) */
+    struct seer_post post[SEER_MAX_POST];
+    int32_t post_sum_input;   /* index in in[] of a SEER_POST_SUM operand */
 };
 
 enum seer_value_kind {

@@ -24,27 +24,9 @@
 #include "core/alloc.h"
 #include "core/compiler.h"
 #include "core/threadpool.h"
-#include "kernels/fast.h"
-#include "kernels/kernel.h"
+#include "graph/plan_int.h"
 
 #define PLAN_ALIGN 64
-
-struct seer_plan {
-    const struct seer_graph *g;
-    int n_threads;
-    seer_kernel_fn *fns;         /* per node: fast twin or reference kernel */
-    bool *inside;                /* per node: the kernel threads itself */
-    struct seer_fast *fast;      /* per node: twin state to free */
-    struct seer_tensor *ts;      /* one per graph value, by value id */
-    struct seer_node *nodes;     /* copies of g->nodes with in/out pointing into ts */
-    struct seer_tensor **ptrs;   /* backing store for the copies' in/out arrays */
-    const struct seer_op_info **infos;
-    uint8_t *buf;                /* inputs, outputs and activations */
-    size_t buf_bytes;
-    void *scratch;               /* n_threads slices of scratch_bytes */
-    double *prof_ms;             /* per node, summed over runs; NULL unless profiling */
-    size_t scratch_bytes;
-};
 
 struct life {
     int id;          /* value id */
@@ -108,38 +90,43 @@ static int plan_memory(struct seer_plan *p, struct seer_err *err)
         rc = seer_errf(err, SEER_ENOMEM, "out of memory planning");
         goto out;
     }
-    for (int i = 0; i < g->n_values; i++) {
-        const struct seer_value *v = g->values[i];
+    for (int i = 0; i < g->n_values; i++)
         slot[i] = -1;
-        if (v->kind == SEER_VALUE_CONST)
-            continue;
-        if (v->kind == SEER_VALUE_ACT && !v->producer)
-            continue; /* a value of a folded or dropped node */
-        size_t bytes;
-        if (!seer_tensor_nbytes(&v->t, &bytes)) {
-            rc = seer_errf(err, SEER_ELIMIT, "value '%s' is too large", v->name);
-            goto out;
-        }
-        slot[i] = n;
-        lv[n].id = i;
-        lv[n].size = align_up(bytes ? bytes : 1);
-        lv[n].first = v->kind == SEER_VALUE_INPUT ? -1 : v->producer->id;
-        lv[n].last = lv[n].first;
-        if (v->kind == SEER_VALUE_INPUT || v->is_output)
-            lv[n].last = g->n_nodes;
-        n++;
+    /* Lifetimes come from the plan's own nodes: fusion may have moved a value's writer
+     * to an earlier node and left absorbed values with no writer (and no storage). */
+    for (int i = 0; i < g->n_inputs; i++) {
+        int v = g->inputs[i]->id;
+        slot[v] = n;
+        lv[n++] = (struct life){v, -1, g->n_nodes, 0, 0};
     }
     for (int j = 0; j < g->n_nodes; j++) {
-        const struct seer_node *nd = g->nodes[j];
+        const struct seer_node *nd = &p->nodes[j];
+        if (p->skip[j])
+            continue;
+        for (int i = 0; i < nd->n_out; i++) {
+            int v = seer__plan_vid(p, nd->out[i]);
+            if (slot[v] < 0) {
+                slot[v] = n;
+                lv[n++] = (struct life){v, j, j, 0, 0};
+            }
+        }
         for (int i = 0; i < nd->n_in; i++) {
-            if (!nd->in[i])
+            int s;
+            if (!nd->in[i] || (s = slot[seer__plan_vid(p, nd->in[i])]) < 0)
                 continue;
-            int s = slot[seer_value_of(nd->in[i])->id];
-            if (s >= 0 && lv[s].last < j)
+            if (lv[s].last < j)
                 lv[s].last = j;
         }
-        /* An op's outputs must not share bytes with its inputs or each other: the
-         * lifetime check does that because inputs live through node j. */
+    }
+    for (int i = 0; i < n; i++) {
+        size_t bytes;
+        if (g->values[lv[i].id]->is_output)
+            lv[i].last = g->n_nodes;
+        if (!seer_tensor_nbytes(&p->ts[lv[i].id], &bytes)) {
+            rc = seer_errf(err, SEER_ELIMIT, "value '%s' is too large", g->values[lv[i].id]->name);
+            goto out;
+        }
+        lv[i].size = align_up(bytes ? bytes : 1);
     }
     p->buf_bytes = assign_offsets(lv, n);
     p->buf = seer_aligned_alloc(PLAN_ALIGN, p->buf_bytes ? p->buf_bytes : PLAN_ALIGN);
@@ -172,20 +159,24 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
         return seer_errf(err, SEER_ENOMEM, "out of memory");
     p->g = g;
     p->n_threads = o && o->n_threads > 0 ? o->n_threads : seer_cpu_count();
+    p->precision = o ? o->precision : SEER_PRECISION_FP32;
+    p->reference = o && o->reference;
     p->ts = seer_calloc((size_t)g->n_values + 1, sizeof(*p->ts));
     p->nodes = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->nodes));
     p->infos = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->infos));
     p->fns = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->fns));
     p->inside = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->inside));
     p->fast = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->fast));
-    if (!p->ts || !p->nodes || !p->infos || !p->fns || !p->inside || !p->fast) {
+    p->skip = seer_calloc((size_t)g->n_nodes + 1, sizeof(*p->skip));
+    if (!p->ts || !p->nodes || !p->infos || !p->fns || !p->inside || !p->fast || !p->skip) {
         rc = seer_errf(err, SEER_ENOMEM, "out of memory");
         goto out;
     }
     for (int i = 0; i < g->n_values; i++)
         p->ts[i] = g->values[i]->t; /* constants keep their data pointer */
+    /* One spare input slot per node, for an operand that fusion adds. */
     for (int j = 0; j < g->n_nodes; j++)
-        n_ptrs += g->nodes[j]->n_in + g->nodes[j]->n_out;
+        n_ptrs += g->nodes[j]->n_in + 1 + g->nodes[j]->n_out;
     p->ptrs = seer_calloc((size_t)n_ptrs + 1, sizeof(*p->ptrs));
     if (!p->ptrs) {
         rc = seer_errf(err, SEER_ENOMEM, "out of memory");
@@ -197,7 +188,7 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
         struct seer_node *nd = &p->nodes[j];
         *nd = *src;
         nd->in = p->ptrs + n_ptrs;
-        n_ptrs += src->n_in;
+        n_ptrs += src->n_in + 1;
         nd->out = p->ptrs + n_ptrs;
         n_ptrs += src->n_out;
         for (int i = 0; i < src->n_in; i++)
@@ -211,7 +202,17 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
             goto out;
         }
         p->fns[j] = p->infos[j]->ref;
-        if (!(o && o->reference)) {
+    }
+    if (!p->reference) {
+        rc = seer__plan_fuse(p, err);
+        if (rc)
+            goto out;
+    }
+    for (int j = 0; j < g->n_nodes; j++) {
+        struct seer_node *nd = &p->nodes[j];
+        if (p->skip[j] || p->fast[j].fn)
+            continue;
+        if (!p->reference) {
             int frc = seer__fast_prepare(nd, p->n_threads, o ? o->precision : 0, &p->fast[j]);
             if (frc == SEER_ENOMEM) {
                 rc = seer_errf(err, SEER_ENOMEM, "out of memory preparing '%s'", nd->name);
@@ -257,6 +258,7 @@ void seer_plan_free(struct seer_plan *p)
             if (p->fast[j].free)
                 p->fast[j].free(p->fast[j].state);
     seer_free(p->fast);
+    seer_free(p->skip);
     seer_free(p->prof_ms);
     seer_free(p->fns);
     seer_free(p->inside);
@@ -336,6 +338,8 @@ void seer_plan_profile_print(const struct seer_plan *p, int runs, FILE *f)
     if (!p->prof_ms || runs < 1)
         return;
     for (int j = 0; j < p->g->n_nodes; j++) {
+        if (p->skip[j])
+            continue;
         by_op[p->nodes[j].op] += p->prof_ms[j] / runs;
         count[p->nodes[j].op]++;
         total += p->prof_ms[j] / runs;
@@ -356,7 +360,11 @@ int seer_plan_run(struct seer_plan *p, struct seer_err *err)
         const struct seer_node *nd = &p->nodes[j];
         seer_kernel_fn fn = p->fns[j];
         int nth = p->inside[j] || !p->infos[j]->parallel ? 1 : p->n_threads;
-        double t0 = p->prof_ms ? now_ms() : 0;
+        double t0;
+
+        if (p->skip[j])
+            continue;
+        t0 = p->prof_ms ? now_ms() : 0;
 
         if (nth == 1) {
             struct seer_kctx k = {0, 1, p->scratch, p->scratch_bytes};

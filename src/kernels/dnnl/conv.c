@@ -6,7 +6,8 @@
  * so every CONV2D and DEPTHWISE_CONV2D it accepts goes here. Activations stay NHWC (what
  * oneDNN picks on AVX-512 for these shapes, so there are no reorders on the hot path);
  * weights are reordered once, at plan time, into the layout the primitive asks for.
- * Bias, the fused activation and a residual add are oneDNN post-ops.
+ * Bias, the fused activation, a residual add and the elementwise tail that plan-time
+ * fusion (graph/fuse.c) hands over are oneDNN post-ops.
  */
 #include "kernels/fast.h"
 
@@ -26,7 +27,7 @@ struct conv_state {
     void *wei_buf;            /* reordered weights, owned */
     void *scratch_buf;        /* owned */
     size_t dst_bytes;
-    bool residual;
+    int prefill;              /* index in in[] copied into dst before a sum post-op, or -1 */
 };
 
 static dnnl_engine_t engine;
@@ -77,10 +78,9 @@ static void conv_run(const struct seer_kctx *k, const struct seer_node *nd)
     dnnl_exec_arg_t args[5];
 
     (void)k;
-    if (s->residual) {
-        const struct seer_tensor *r = nd->in[nd->a.has_bias ? 3 : 2];
-        memcpy(nd->out[0]->data, r->data, s->dst_bytes);
-    }
+    /* oneDNN's sum post-op adds what dst holds before the run. */
+    if (s->prefill >= 0)
+        memcpy(nd->out[0]->data, nd->in[s->prefill]->data, s->dst_bytes);
     dnnl_memory_set_data_handle(s->src, nd->in[0]->data);
     dnnl_memory_set_data_handle(s->dst, nd->out[0]->data);
     args[n_args++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, s->src};
@@ -108,6 +108,63 @@ static int append_act(dnnl_post_ops_t po, const struct seer_attrs *a)
         return dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_hardswish, 0, 0);
     }
     return -1;
+}
+
+static dnnl_alg_kind_t act_alg(enum seer_act act)
+{
+    switch (act) {
+    case SEER_ACT_RELU:
+    case SEER_ACT_LEAKY_RELU: return dnnl_eltwise_relu;
+    case SEER_ACT_RELU6: return dnnl_eltwise_clip;
+    case SEER_ACT_SIGMOID: return dnnl_eltwise_logistic;
+    case SEER_ACT_HARD_SWISH: return dnnl_eltwise_hardswish;
+    case SEER_ACT_NONE: break;
+    }
+    return dnnl_alg_kind_undef;
+}
+
+/*
+ * The plan-time fused tail (graph/fuse.c), in order. oneDNN 2.6's brgemm convolutions
+ * apply the parameters of the first eltwise post-op of a kind to every later one of the
+ * same kind (two `linear` steps (1,3) then (0.5,0) computed y+3+3; reproduced in a
+ * ten-line program), so a chain that repeats a kind is refused and fusion tries a
+ * shorter tail.
+ */
+static int append_post(dnnl_post_ops_t po, const struct seer_attrs *a)
+{
+    dnnl_alg_kind_t used[SEER_MAX_POST + 1];
+    int n_used = 0;
+
+    if (a->act != SEER_ACT_NONE)
+        used[n_used++] = act_alg(a->act);
+    for (int i = 0; i < a->n_post; i++) {
+        const struct seer_post *q = &a->post[i];
+        float sc = q->scale != 0 ? q->scale : 1.f, alpha = 0, beta = 0;
+        dnnl_alg_kind_t alg;
+
+        switch (q->kind) {
+        case SEER_POST_SUM:
+            if (sc != 1.f || dnnl_post_ops_append_sum(po, 1.f))
+                return -1;
+            continue;
+        case SEER_POST_LINEAR: alg = dnnl_eltwise_linear, alpha = q->a, beta = q->b; break;
+        case SEER_POST_CLIP: alg = dnnl_eltwise_clip, alpha = q->a, beta = q->b; break;
+        case SEER_POST_RELU: alg = dnnl_eltwise_relu, alpha = q->a; break;
+        case SEER_POST_SIGMOID: alg = dnnl_eltwise_logistic; break;
+        case SEER_POST_HSWISH:
+            /* (a*y) * relu6(y + 3) == 6a * hardswish(y), hardswish(y) = y*relu6(y+3)/6 */
+            alg = dnnl_eltwise_hardswish, sc *= 6.f * q->a;
+            break;
+        default: return -1;
+        }
+        for (int k = 0; k < n_used; k++)
+            if (used[k] == alg)
+                return -1;
+        used[n_used++] = alg;
+        if (dnnl_post_ops_append_eltwise(po, sc, alg, alpha, beta))
+            return -1;
+    }
+    return 0;
 }
 
 int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer_precision prec,
@@ -186,12 +243,20 @@ int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer
     s = seer_calloc(1, sizeof(*s));
     if (!s)
         return SEER_ENOMEM;
-    s->residual = a->has_residual;
+    s->prefill = -1;
+    if (a->has_residual)
+        s->prefill = a->has_bias ? 3 : 2;
+    for (int i = 0; i < a->n_post; i++)
+        if (a->post[i].kind == SEER_POST_SUM) {
+            if (s->prefill >= 0)
+                goto out; /* oneDNN takes one sum */
+            s->prefill = a->post_sum_input;
+        }
     if (dnnl_primitive_attr_create(&attr) || dnnl_post_ops_create(&po))
         goto out;
-    if (s->residual && dnnl_post_ops_append_sum(po, 1.f))
+    if (a->has_residual && dnnl_post_ops_append_sum(po, 1.f))
         goto out;
-    if (append_act(po, a))
+    if (append_act(po, a) || append_post(po, a))
         goto out;
     if (dnnl_primitive_attr_set_post_ops(attr, po) ||
         dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user))
