@@ -5,12 +5,14 @@
  * The kernel works on blocks of PB output pixels by CB output channels held in a
  * small accumulator: for each filter tap and input channel it broadcasts one input
  * value per pixel and multiplies it by a contiguous row of CB weights (the HWIO
- * layout makes w[kh,kw,ci,co..co+CB) contiguous), which compilers vectorise at -O2.
+ * layout makes w[kh,kw,ci,co..co+CB) contiguous), which compilers vectorise at -O2;
+ * each step is an fmaf() (see conv_util.h for why).
  * Pixels whose window crosses the padding take a one-pixel path that skips the
  * padded taps. Every output element is the same sum in the same order (taps in
  * (kh, kw) order, then input channels) whichever path computes it, so results do not
  * depend on the block a pixel lands in nor on how rows are split across workers.
  */
+#include <math.h>
 #include <string.h>
 
 #include "core/threadpool.h"
@@ -18,8 +20,8 @@
 #include "kernels/ref/conv_util.h"
 
 enum {
-    PB = 4, /* output pixels per block */
-    CB = 8, /* output channels per block: two SSE vectors, one AVX vector */
+    PB = 4,        /* output pixels per block */
+    CB = SEER__CB, /* output channels per block: two SSE vectors, one AVX vector */
 };
 
 int seer_shape_conv2d(struct seer_node *nd, struct seer_err *err)
@@ -83,14 +85,13 @@ struct conv {
 
 /* One pixel, nc <= CB channels from c0: the valid taps are [kh0,kh1) x [kw0,kw1) and
  * xt points at the input pixel of tap (kh0, kw0). */
-static void acc_1(const struct conv *c, const float *xt, int64_t kh0, int64_t kh1, int64_t kw0,
-                  int64_t kw1, int64_t c0, int nc, float acc[CB])
+SEER__FMA_CLONES static void acc_1(const struct conv *c, const float *xt, int64_t kh0, int64_t kh1,
+                                   int64_t kw0, int64_t kw1, int64_t c0, int nc, float acc[CB])
 {
     const struct seer__win *g = &c->g;
     int64_t ci_n = c->ci, co_n = c->co;
+    float a[CB] = {0}; /* local, so the compiler knows it aliases nothing */
 
-    for (int j = 0; j < CB; j++)
-        acc[j] = 0.0f;
     for (int64_t kh = kh0; kh < kh1; kh++) {
         const float *xr = xt + (kh - kh0) * g->dh * g->w * ci_n;
         for (int64_t kw = kw0; kw < kw1; kw++) {
@@ -100,23 +101,22 @@ static void acc_1(const struct conv *c, const float *xt, int64_t kh0, int64_t kh
                 const float *wr = wt + i * co_n;
                 float xv = xp[i];
                 for (int j = 0; j < nc; j++)
-                    acc[j] += xv * wr[j];
+                    a[j] = fmaf(xv, wr[j], a[j]);
             }
         }
     }
+    memcpy(acc, a, sizeof(a));
 }
 
 /* PB interior pixels (all kw taps valid), CB channels from c0. xt points at the input
  * pixel of tap (kh0, 0) of the first pixel; the next pixel is xstep floats on. */
-static void acc_block(const struct conv *c, const float *xt, int64_t kh0, int64_t kh1, int64_t c0,
-                      float acc[PB][CB])
+SEER__FMA_CLONES static void acc_block(const struct conv *c, const float *xt, int64_t kh0,
+                                       int64_t kh1, int64_t c0, float acc[PB][CB])
 {
     const struct seer__win *g = &c->g;
     int64_t ci_n = c->ci, co_n = c->co, xstep = g->sw * ci_n;
+    float a[PB][CB] = {{0}}; /* local, so the compiler knows it aliases nothing */
 
-    for (int q = 0; q < PB; q++)
-        for (int j = 0; j < CB; j++)
-            acc[q][j] = 0.0f;
     for (int64_t kh = kh0; kh < kh1; kh++) {
         const float *xr = xt + (kh - kh0) * g->dh * g->w * ci_n;
         for (int64_t kw = 0; kw < g->kw; kw++) {
@@ -127,11 +127,12 @@ static void acc_block(const struct conv *c, const float *xt, int64_t kh0, int64_
                 for (int q = 0; q < PB; q++) {
                     float xv = xp[q * xstep + i];
                     for (int j = 0; j < CB; j++)
-                        acc[q][j] += xv * wr[j];
+                        a[q][j] = fmaf(xv, wr[j], a[q][j]);
                 }
             }
         }
     }
+    memcpy(acc, a, sizeof(a));
 }
 
 /* Output pixel o of row r (image n, output row oh) through the one-pixel path. */
@@ -148,8 +149,12 @@ static void pixel_1(const struct conv *c, int64_t n, int64_t ih0, int64_t kh0, i
     if (kh0 < kh1 && kw0 < kw1)
         xt += ((n * g->h + ih0 + kh0 * g->dh) * g->w + iw0 + kw0 * g->dw) * c->ci;
     acc_1(c, xt, kh0, kh1, kw0, kw1, c0, nc, acc);
-    seer__fused_store(c->y + pix * c->co + c0, acc, nc, c->bias ? c->bias + c0 : NULL,
-                      c->res ? c->res + pix * c->co + c0 : NULL, c->act, c->alpha);
+    if (nc == CB)
+        seer__fused_store_cb(c->y + pix * c->co + c0, acc, c->bias ? c->bias + c0 : NULL,
+                             c->res ? c->res + pix * c->co + c0 : NULL, c->act, c->alpha);
+    else
+        seer__fused_store(c->y + pix * c->co + c0, acc, nc, c->bias ? c->bias + c0 : NULL,
+                          c->res ? c->res + pix * c->co + c0 : NULL, c->act, c->alpha);
 }
 
 /* Output row r = n * OH + oh, every channel. */
@@ -173,8 +178,8 @@ static void conv_row(const struct conv *c, int64_t r, int64_t ow_a, int64_t ow_b
                 xt += ((n * g->h + ih0 + kh0 * g->dh) * g->w + o * g->sw - g->pl) * c->ci;
             acc_block(c, xt, kh0, kh1, c0, acc);
             for (int q = 0; q < PB; q++)
-                seer__fused_store(
-                    c->y + (pix + q) * c->co + c0, acc[q], CB, c->bias ? c->bias + c0 : NULL,
+                seer__fused_store_cb(
+                    c->y + (pix + q) * c->co + c0, acc[q], c->bias ? c->bias + c0 : NULL,
                     c->res ? c->res + (pix + q) * c->co + c0 : NULL, c->act, c->alpha);
         }
         for (; o < g->ow; o++)

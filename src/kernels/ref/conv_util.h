@@ -60,6 +60,72 @@ int seer__check_fused(const struct seer_node *nd, int64_t co, const int64_t out_
 void seer__fused_store(float *y, const float *acc, int64_t n, const float *bias, const float *res,
                        enum seer_act act, float alpha);
 
+/*
+ * The conv kernels accumulate with fmaf(): it is exactly rounded on every CPU, so results
+ * do not depend on the machine, and it is how TensorFlow's CPU kernels (oneDNN, Eigen)
+ * accumulate on x86-64; with separate multiply and add, whole models drift past the
+ * 1e-4 goldens. Where the compiler can, the hot loops also get a clone built for CPUs
+ * with FMA, picked at load time (an ifunc, i.e. __builtin_cpu_supports); without it
+ * fmaf() is a libm call: slower, same bits.
+ */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define SEER__FMA_CLONES __attribute__((target_clones("fma", "default")))
+#endif
+#endif
+#ifndef SEER__FMA_CLONES
+#define SEER__FMA_CLONES
+#endif
+
+/* Width of the fixed-size channel blocks the conv kernels accumulate and store. */
+#define SEER__CB 8
+
+/* seer__fused_store for exactly SEER__CB channels. The fixed width and the local copy
+ * (which aliases nothing) let compilers vectorise it at -O2; it computes the same values
+ * as seer__fused_store, operation for operation. */
+static inline void seer__fused_store_cb(float *y, const float *acc, const float *bias,
+                                        const float *res, enum seer_act act, float alpha)
+{
+    float v[SEER__CB];
+
+    for (int j = 0; j < SEER__CB; j++)
+        v[j] = acc[j];
+    if (bias)
+        for (int j = 0; j < SEER__CB; j++)
+            v[j] += bias[j];
+    if (res)
+        for (int j = 0; j < SEER__CB; j++)
+            v[j] += res[j];
+    switch (act) {
+    case SEER_ACT_NONE: break;
+    case SEER_ACT_RELU:
+        for (int j = 0; j < SEER__CB; j++)
+            v[j] = v[j] > 0.0f ? v[j] : 0.0f;
+        break;
+    case SEER_ACT_RELU6:
+        for (int j = 0; j < SEER__CB; j++) {
+            float t = v[j] > 0.0f ? v[j] : 0.0f;
+            v[j] = t < 6.0f ? t : 6.0f;
+        }
+        break;
+    case SEER_ACT_LEAKY_RELU:
+        for (int j = 0; j < SEER__CB; j++)
+            v[j] = v[j] > 0.0f ? v[j] : v[j] * alpha;
+        break;
+    case SEER_ACT_HARD_SWISH:
+        for (int j = 0; j < SEER__CB; j++) {
+            float t = v[j] + 3.0f;
+            t = t > 0.0f ? t : 0.0f;
+            t = t < 6.0f ? t : 6.0f;
+            v[j] = v[j] * t / 6.0f;
+        }
+        break;
+    default: seer__fused_store(v, v, SEER__CB, NULL, NULL, act, alpha); break;
+    }
+    for (int j = 0; j < SEER__CB; j++)
+        y[j] = v[j];
+}
+
 /* Sets *out to the product of dims, false when it overflows int64 or a dim is negative. */
 bool seer__dims_numel(int ndim, const int64_t *dims, int64_t *out);
 

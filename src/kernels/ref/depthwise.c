@@ -4,15 +4,22 @@
  * x[c] * w[kh,kw,c,m]; then the same fused bias, residual and activation as Conv2D.
  *
  * Flattened, w[kh,kw] is a contiguous row of C*M weights indexed by the output
- * channel, so the kernel accumulates CB output channels at a time over the valid taps
- * (in (kh, kw) order) of one output pixel; with M == 1 the input is read contiguously
- * too and the inner loop vectorises.
+ * channel, so the kernel accumulates a chunk of up to DC output channels of one output
+ * pixel over its valid taps (in (kh, kw) order); with M == 1 the input is read
+ * contiguously too and the fixed-width inner blocks vectorise. Each step is an fmaf()
+ * (see conv_util.h for why).
  */
+#include <math.h>
+#include <string.h>
+
 #include "core/threadpool.h"
 #include "kernels/kernel.h"
 #include "kernels/ref/conv_util.h"
 
-enum { CB = 8 }; /* output channels per block */
+enum {
+    CB = SEER__CB, /* channels per vectorisable block */
+    DC = 8 * CB,   /* channels per chunk: the taps loop runs once per chunk */
+};
 
 int seer_shape_depthwise_conv2d(struct seer_node *nd, struct seer_err *err)
 {
@@ -64,29 +71,35 @@ struct dw {
     float alpha;
 };
 
-/* Output pixel o of row r: output channels [c0, c0+nc), taps [kh0,kh1) x [kw0,kw1);
- * xt is the input pixel of tap (kh0, kw0), channel 0. */
-static void dw_block(const struct dw *d, const float *xt, int64_t kh0, int64_t kh1, int64_t kw0,
-                     int64_t kw1, int64_t c0, int nc, float acc[CB])
+/* Output channels [c0, c0+nc), nc <= DC, of one output pixel: taps [kh0,kh1) x
+ * [kw0,kw1), in that order; xt is the input pixel of tap (kh0, kw0), channel 0. */
+SEER__FMA_CLONES static void dw_chunk(const struct dw *d, const float *xt, int64_t kh0, int64_t kh1,
+                                      int64_t kw0, int64_t kw1, int64_t c0, int nc, float acc[DC])
 {
     const struct seer__win *g = &d->g;
+    float a[DC] = {0}; /* local, so the compiler knows it aliases nothing */
+    int nb = nc - nc % CB;
 
-    for (int j = 0; j < CB; j++)
-        acc[j] = 0.0f;
     for (int64_t kh = kh0; kh < kh1; kh++) {
         const float *xr = xt + (kh - kh0) * g->dh * g->w * g->c;
         for (int64_t kw = kw0; kw < kw1; kw++) {
             const float *xp = xr + (kw - kw0) * g->dw * g->c;
             const float *wp = d->w + (kh * g->kw + kw) * d->co + c0;
-            if (d->m == 1 && nc == CB) {
-                for (int j = 0; j < CB; j++)
-                    acc[j] += xp[c0 + j] * wp[j];
+            if (d->m == 1) {
+                /* Fixed-width blocks vectorise; the tail is the same sum, scalar. */
+                const float *xc = xp + c0;
+                for (int b = 0; b < nb; b += CB)
+                    for (int j = 0; j < CB; j++)
+                        a[b + j] = fmaf(xc[b + j], wp[b + j], a[b + j]);
+                for (int j = nb; j < nc; j++)
+                    a[j] = fmaf(xc[j], wp[j], a[j]);
             } else {
                 for (int j = 0; j < nc; j++)
-                    acc[j] += xp[(c0 + j) / d->m] * wp[j];
+                    a[j] = fmaf(xp[(c0 + j) / d->m], wp[j], a[j]);
             }
         }
     }
+    memcpy(acc, a, sizeof(a));
 }
 
 static void dw_row(const struct dw *d, int64_t r)
@@ -102,12 +115,19 @@ static void dw_row(const struct dw *d, int64_t r)
         seer__win_taps(iw0, g->kw, g->dw, g->w, &kw0, &kw1);
         if (kh0 < kh1 && kw0 < kw1)
             xt += ((n * g->h + ih0 + kh0 * g->dh) * g->w + iw0 + kw0 * g->dw) * g->c;
-        for (int64_t c0 = 0; c0 < d->co; c0 += CB) {
-            int nc = d->co - c0 < CB ? (int)(d->co - c0) : CB;
-            float acc[CB];
-            dw_block(d, xt, kh0, kh1, kw0, kw1, c0, nc, acc);
-            seer__fused_store(d->y + pix * d->co + c0, acc, nc, d->bias ? d->bias + c0 : NULL,
-                              d->res ? d->res + pix * d->co + c0 : NULL, d->act, d->alpha);
+        for (int64_t c0 = 0; c0 < d->co; c0 += DC) {
+            int nc = d->co - c0 < DC ? (int)(d->co - c0) : DC;
+            float acc[DC];
+            float *yp = d->y + pix * d->co + c0;
+            const float *bp = d->bias ? d->bias + c0 : NULL;
+            const float *rp = d->res ? d->res + pix * d->co + c0 : NULL;
+            dw_chunk(d, xt, kh0, kh1, kw0, kw1, c0, nc, acc);
+            int j = 0;
+            for (; j + CB <= nc; j += CB)
+                seer__fused_store_cb(yp + j, acc + j, bp ? bp + j : NULL, rp ? rp + j : NULL,
+                                     d->act, d->alpha);
+            seer__fused_store(yp + j, acc + j, nc - j, bp ? bp + j : NULL, rp ? rp + j : NULL,
+                              d->act, d->alpha);
         }
     }
 }
