@@ -487,6 +487,10 @@ TEST(depthwise_matches_direct_on_random_odd_shapes)
             p.ci = rnd_int(8, 27);
             p.m = 1;
             p.co = p.ci;
+        } else if (t % 5 == 1) { /* past one 64-channel chunk */
+            p.ci = rnd_int(60, 90);
+            p.m = rnd_int(1, 2);
+            p.co = p.ci * p.m;
         }
         if (!conv_check(&p))
             T_FAILF("case %d", t);
