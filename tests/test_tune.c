@@ -163,7 +163,7 @@ static const struct {
         "      type: INTEGER\n      minValue: 1\n      maxValue: 2\n",
      "trainingInput.hyperparameters.hyperparameterMetricTag: must not contain blanks"},
     {HP "    goal: MAXIMIZE\n    params: []\n", "trainingInput.hyperparameters.params: must be a "
-                                               "non-empty list"},
+                                                "non-empty list"},
     {HP "    goal: MAXIMIZE\n" P0 "      type: INTEGER\n      minValue: 1\n      maxValue: 2\n"
         "      discreteValues: [1]\n",
      "trainingInput.hyperparameters.params[0].discreteValues: not allowed for INTEGER"},
@@ -292,8 +292,7 @@ TEST(values_format_and_read_back)
 {
     struct seer_tune_param d = {.type = SEER_TUNE_PTYPE_DOUBLE, .min = -1e9, .max = 1e9};
     static const double v[] = {0.1, 10, 1e-7, 123.456, -3, 1.0 / 3};
-    static const char *const want[] = {"0.1", "10", "1e-07", "123.456", "-3",
-                                       "0.3333333333333333"};
+    static const char *const want[] = {"0.1", "10", "1e-07", "123.456", "-3", "0.3333333333333333"};
     char buf[64];
 
     for (size_t i = 0; i < 6; i++) {
@@ -361,8 +360,7 @@ TEST(gp_posterior_two_points_by_hand)
      * and a = m(0.5) for Matern 5/2 m(r) = (1 + sqrt5 r + 5r^2/3) e^(-sqrt5 r):
      * mu(0.5) = a (1 - k12)/(1 - k12^2) = a / (1 + k12) and
      * var(0.5) = 1 - 2 a^2 / (1 + k12), by symmetry of k* = (a, a). */
-    const double x[2] = {0, 1}, y[2] = {1, 0}, k12 = 0.5239941088318203,
-                 a = 0.8286491424181253;
+    const double x[2] = {0, 1}, y[2] = {1, 0}, k12 = 0.5239941088318203, a = 0.8286491424181253;
     struct seer__gp gp;
     double mu, var, work[2], xs = 0.5;
 
@@ -450,9 +448,11 @@ static double run_branin(const char *algo, uint64_t seed, int n, int *hit)
     struct seer_err e = {{0}};
     double done[200], y[100], best = INFINITY;
 
-    snprintf(cfg, sizeof(cfg), HP "    goal: MINIMIZE\n    algorithm: %s\n    params:\n"
-             "    - {parameterName: x1, type: DOUBLE, minValue: -5, maxValue: 10}\n"
-             "    - {parameterName: x2, type: DOUBLE, minValue: 0, maxValue: 15}\n", algo);
+    snprintf(cfg, sizeof(cfg),
+             HP "    goal: MINIMIZE\n    algorithm: %s\n    params:\n"
+                "    - {parameterName: x1, type: DOUBLE, minValue: -5, maxValue: 10}\n"
+                "    - {parameterName: x2, type: DOUBLE, minValue: 0, maxValue: 15}\n",
+             algo);
     if (seer__tune_spec_parse(cfg, strlen(cfg), &s, &e))
         return NAN;
     *hit = -1;
@@ -506,9 +506,10 @@ TEST(hypertune_file_and_stdout_reports)
     ASSERT_EQ(m.n_garbage, 1);
     seer__metrics_clear(&m);
 
-    static const char *const lines[] = {
-        "epoch 1 loss=0.75", "global_step=20 loss=0.5", "loss=0.25, step=30",
-        "lossy=1", "loss=abc", "loss=1e999", "val_loss=3", "loss="};
+    static const char *const lines[] = {"epoch 1 loss=0.75",  "global_step=20 loss=0.5",
+                                        "loss=0.25, step=30", "lossy=1",
+                                        "loss=abc",           "loss=1e999",
+                                        "val_loss=3",         "loss="};
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
         ASSERT_OK(seer__metrics_parse_line(&m, lines[i], strlen(lines[i]), "loss"));
     ASSERT_EQ(m.n, 3);
@@ -554,7 +555,9 @@ TEST(executor_template_quotes_the_command)
 {
     const char *argv[] = {"python3", "train.py", "--name=it's", NULL};
     const char *env[] = {"CLOUD_ML_TRIAL_ID=3", NULL};
-    struct seer__spawn sp = {.argv = argv, .env = env, .trial_id = "3",
+    struct seer__spawn sp = {.argv = argv,
+                             .env = env,
+                             .trial_id = "3",
                              .trial_dir = "/s/trial 3",
                              .executor = "srun -N1 {cmd} # {trial} {dir} env {env}"};
     char *c = seer__executor_expand(&sp);
@@ -568,8 +571,8 @@ TEST(executor_template_quotes_the_command)
 T_MAIN(T_CASE(spec_good_yaml), T_CASE(spec_good_json_defaults),
        T_CASE(spec_bad_configs_name_their_field), T_CASE(yaml_subset),
        T_CASE(grid_covers_the_grid_in_order), T_CASE(random_respects_scale_types),
-       T_CASE(values_format_and_read_back), T_CASE(halton_points),
-       T_CASE(cholesky_hand_worked_3x3), T_CASE(gp_posterior_two_points_by_hand),
-       T_CASE(gp_gradient_matches_finite_differences), T_CASE(expected_improvement_by_hand),
-       T_CASE(bayes_finds_branin_optimum_in_process), T_CASE(hypertune_file_and_stdout_reports),
-       T_CASE(median_stopping_rule), T_CASE(executor_template_quotes_the_command))
+       T_CASE(values_format_and_read_back), T_CASE(halton_points), T_CASE(cholesky_hand_worked_3x3),
+       T_CASE(gp_posterior_two_points_by_hand), T_CASE(gp_gradient_matches_finite_differences),
+       T_CASE(expected_improvement_by_hand), T_CASE(bayes_finds_branin_optimum_in_process),
+       T_CASE(hypertune_file_and_stdout_reports), T_CASE(median_stopping_rule),
+       T_CASE(executor_template_quotes_the_command))

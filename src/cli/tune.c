@@ -29,30 +29,29 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: seer tune --config FILE [options] -- COMMAND [ARGS...]\n"
-            "       seer tune --resume JOB_ID [--state DIR]\n"
-            "       seer tune --list [--json] [--state DIR]\n"
-            "       seer tune --show JOB_ID [--json] [--state DIR]\n"
-            "\n"
-            "Runs COMMAND once per trial with --name=value appended for each parameter of\n"
-            "trainingInput.hyperparameters (Cloud ML Engine's spec, YAML or JSON). A trial\n"
-            "reports its metric through the cloudml-hypertune file ($CLOUD_ML_HP_METRIC_FILE)\n"
-            "or as 'TAG=VALUE' lines on standard output (optionally with global_step=N).\n"
-            "\n"
-            "options:\n"
-            "  --config FILE        the tuning config\n"
-            "  --state DIR          where studies are kept (default ./state)\n"
-            "  --job-id ID          name the study (default: the config's jobId or a time)\n"
-            "  --parallel N         trials at once (default: maxParallelTrials)\n"
-            "  --executor TEMPLATE  run trials through a command, e.g. 'srun -N1 {cmd}';\n"
-            "                       also {env} (NAME=value list), {trial}, {dir}\n"
-            "  --trial-timeout SEC  kill a trial running longer, and count it failed\n"
-            "  --seed N             seed of the search (default: from the clock)\n"
-            "  --chdir              run each trial inside its own directory\n"
-            "  --json               print Cloud ML Engine's Job JSON (with --show, --list,\n"
-            "                       or after a run)\n"
-            "  --quiet              no line per finished trial\n");
+    fprintf(f, "usage: seer tune --config FILE [options] -- COMMAND [ARGS...]\n"
+               "       seer tune --resume JOB_ID [--state DIR]\n"
+               "       seer tune --list [--json] [--state DIR]\n"
+               "       seer tune --show JOB_ID [--json] [--state DIR]\n"
+               "\n"
+               "Runs COMMAND once per trial with --name=value appended for each parameter of\n"
+               "trainingInput.hyperparameters (Cloud ML Engine's spec, YAML or JSON). A trial\n"
+               "reports its metric through the cloudml-hypertune file ($CLOUD_ML_HP_METRIC_FILE)\n"
+               "or as 'TAG=VALUE' lines on standard output (optionally with global_step=N).\n"
+               "\n"
+               "options:\n"
+               "  --config FILE        the tuning config\n"
+               "  --state DIR          where studies are kept (default ./state)\n"
+               "  --job-id ID          name the study (default: the config's jobId or a time)\n"
+               "  --parallel N         trials at once (default: maxParallelTrials)\n"
+               "  --executor TEMPLATE  run trials through a command, e.g. 'srun -N1 {cmd}';\n"
+               "                       also {env} (NAME=value list), {trial}, {dir}\n"
+               "  --trial-timeout SEC  kill a trial running longer, and count it failed\n"
+               "  --seed N             seed of the search (default: from the clock)\n"
+               "  --chdir              run each trial inside its own directory\n"
+               "  --json               print Cloud ML Engine's Job JSON (with --show, --list,\n"
+               "                       or after a run)\n"
+               "  --quiet              no line per finished trial\n");
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)
@@ -205,8 +204,8 @@ int seer_cli_tune(int argc, char **argv)
             fprintf(stderr, "seer tune: %s\n", err.msg);
             goto out;
         }
-        fprintf(stderr, "seer tune: study %s (resume with: seer tune --resume %s%s%s)\n",
-                job_id, job_id, strcmp(state, "state") ? " --state " : "",
+        fprintf(stderr, "seer tune: study %s (resume with: seer tune --resume %s%s%s)\n", job_id,
+                job_id, strcmp(state, "state") ? " --state " : "",
                 strcmp(state, "state") ? state : "");
     } else {
         snprintf(job_id, sizeof(job_id), "%s", resume);

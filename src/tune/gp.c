@@ -12,7 +12,7 @@
 #include "core/alloc.h"
 #include "tune/linalg.h"
 
-#define SQRT5 2.23606797749979
+#define SQRT5   2.23606797749979
 #define LOG_2PI 1.8378770664093453
 
 /* Weak log-normal priors and hard bounds, in units of the standardised target over the
@@ -93,8 +93,8 @@ int seer__gp_factor(struct seer__gp *gp)
     for (int attempt = 0; attempt < 6; attempt++) {
         for (size_t i = 0; i < n; i++) {
             for (size_t j = 0; j <= i; j++) {
-                double k = gp->sf2 * seer__matern52(scaled_dist(gp, gp->x + i * gp->d,
-                                                                gp->x + j * gp->d));
+                double k =
+                    gp->sf2 * seer__matern52(scaled_dist(gp, gp->x + i * gp->d, gp->x + j * gp->d));
 
                 gp->l[i * n + j] = gp->l[j * n + i] = k;
             }
@@ -292,8 +292,8 @@ static double bfgs(struct seer__gp *gp, double *theta, double *buf, double *inv,
             /* H += (sy + yHy) ss^T / sy^2 - (Hy s^T + s (Hy)^T) / sy */
             for (size_t i = 0; i < p; i++)
                 for (size_t j = 0; j < p; j++)
-                    h[i * p + j] += (sy + yhy) * s[i] * s[j] / (sy * sy) -
-                                    (hy[i] * s[j] + s[i] * hy[j]) / sy;
+                    h[i * p + j] +=
+                        (sy + yhy) * s[i] * s[j] / (sy * sy) - (hy[i] * s[j] + s[i] * hy[j]) / sy;
         }
         double df = f - fn;
         memcpy(theta, tn, p * sizeof(double));

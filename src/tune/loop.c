@@ -27,10 +27,10 @@
 #include "tune/space.h"
 #include "tune/study.h"
 
-#define KILL_GRACE_S 2.0
-#define MAX_LINE 4096
-#define MAX_LOG_BYTES (16u << 20)
-#define MAX_METRIC_FILE (1u << 20)
+#define KILL_GRACE_S      2.0
+#define MAX_LINE          4096
+#define MAX_LOG_BYTES     (16u << 20)
+#define MAX_METRIC_FILE   (1u << 20)
 #define MIN_DONE_FOR_STOP 3
 
 enum phase { PH_QUEUED, PH_RUNNING, PH_DONE };
@@ -38,9 +38,9 @@ enum phase { PH_QUEUED, PH_RUNNING, PH_DONE };
 struct trial {
     int64_t id;
     double *point;
-    char *params;           /* JSON, owned */
+    char *params; /* JSON, owned */
     enum phase phase;
-    const char *state;      /* final state when PH_DONE */
+    const char *state; /* final state when PH_DONE */
     bool has_obj, stopped_early;
     double obj;
     int64_t step;
@@ -50,8 +50,8 @@ struct trial {
     int out_fd, log_fd;
     bool reaped, timed_out, stopping;
     int wstatus;
-    double t0, t_signal;    /* monotonic start, time of SIGTERM (0: none) */
-    size_t n_checked;       /* measurements already seen by the stopping rule */
+    double t0, t_signal; /* monotonic start, time of SIGTERM (0: none) */
+    size_t n_checked;    /* measurements already seen by the stopping rule */
     char line[MAX_LINE];
     size_t line_n;
     bool line_long;
@@ -59,7 +59,7 @@ struct trial {
     char dir[1100], metric_path[1200];
     struct timespec metric_mtime;
     off_t metric_size;
-    char *spawn_error;      /* owned */
+    char *spawn_error; /* owned */
 };
 
 struct run {
@@ -67,11 +67,11 @@ struct run {
     const char *job_id;
     struct seer__study_row row;
     struct seer_tune_spec *spec;
-    const char **argv;     /* NULL-terminated, from row.command */
+    const char **argv; /* NULL-terminated, from row.command */
     size_t argc;
     struct trial *t;
     size_t n, cap;
-    int64_t limit;         /* trial ids run 1..limit */
+    int64_t limit; /* trial ids run 1..limit */
     int64_t n_failed;
     double *prior, *prior_y;
     size_t n_prior;
@@ -275,8 +275,8 @@ static int finish_trial(struct run *r, struct trial *t, struct seer_err *err)
     } else if (WEXITSTATUS(t->wstatus) != 0) {
         snprintf(msg, sizeof(msg), "exit status %d", WEXITSTATUS(t->wstatus));
     } else if (!t->has_obj) {
-        snprintf(msg, sizeof(msg), "exited without reporting metric '%s'%s",
-                 r->spec->metric_tag, t->m.n_garbage ? " (only unreadable values)" : "");
+        snprintf(msg, sizeof(msg), "exited without reporting metric '%s'%s", r->spec->metric_tag,
+                 t->m.n_garbage ? " (only unreadable values)" : "");
     }
     t->state = msg[0] ? "FAILED" : "SUCCEEDED";
     if (msg[0])
@@ -308,13 +308,13 @@ static void build_env(struct run *r, struct trial *t, char **env, char *store, s
     char idbuf[32];
 
     snprintf(idbuf, sizeof(idbuf), "%lld", (long long)t->id);
-#define ADD(...)                                                                         \
-    do {                                                                                 \
-        n = snprintf(store + k, cap - k, __VA_ARGS__);                                   \
-        if (n < 0 || (size_t)n >= cap - k)                                               \
-            goto full;                                                                   \
-        *env++ = store + k;                                                              \
-        k += (size_t)n + 1;                                                              \
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        n = snprintf(store + k, cap - k, __VA_ARGS__);                                             \
+        if (n < 0 || (size_t)n >= cap - k)                                                         \
+            goto full;                                                                             \
+        *env++ = store + k;                                                                        \
+        k += (size_t)n + 1;                                                                        \
     } while (0)
     ADD("CLOUD_ML_TRIAL_ID=%s", idbuf);
     ADD("CLOUD_ML_HP_METRIC_FILE=%s", t->metric_path);
@@ -369,9 +369,13 @@ static int start_trial(struct run *r, struct trial *t, struct seer_err *err)
     t->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     snprintf(path, sizeof(path), "%s/stderr.log", t->dir);
     struct seer__spawn sp = {
-        .argv = argv, .executor = r->row.executor, .env = (const char *const *)env,
-        .cwd = r->row.chdir_trial ? t->dir : r->row.cwd, .stderr_path = path,
-        .trial_id = idbuf, .trial_dir = t->dir,
+        .argv = argv,
+        .executor = r->row.executor,
+        .env = (const char *const *)env,
+        .cwd = r->row.chdir_trial ? t->dir : r->row.cwd,
+        .stderr_path = path,
+        .trial_id = idbuf,
+        .trial_dir = t->dir,
     };
     struct seer_err serr = {{0}};
     t->phase = PH_RUNNING;
@@ -401,8 +405,8 @@ static int propose(struct run *r, struct trial *t, struct seer_err *err)
 {
     size_t np = r->spec->n_params, nd = 0, npd = 0, nf = 0, cap = r->n + r->n_prior + 1;
     double *done = seer_calloc(cap * np, sizeof(double)), *y = seer_calloc(cap, sizeof(double));
-    double *pend = seer_calloc(cap * np, sizeof(double)), *fail = seer_calloc(cap * np,
-                                                                               sizeof(double));
+    double *pend = seer_calloc(cap * np, sizeof(double)),
+           *fail = seer_calloc(cap * np, sizeof(double));
     int rc = 0;
 
     if (!done || !y || !pend || !fail) {
@@ -563,8 +567,10 @@ static int cancel_running(struct run *r, struct seer_err *err)
     kill_running(r);
     for (size_t i = 0; i < r->n && !rc; i++) {
         struct trial *t = &r->t[i];
-        struct seer__trial_row row = {.trial_id = t->id, .state = "CANCELLED",
-                                      .end_time = seer__now(), .message = "cancelled"};
+        struct seer__trial_row row = {.trial_id = t->id,
+                                      .state = "CANCELLED",
+                                      .end_time = seer__now(),
+                                      .message = "cancelled"};
 
         if (t->phase == PH_QUEUED && t->reaped)
             rc = seer__store_trial_finish(r->db->st, r->job_id, &row, NULL, err);
@@ -586,8 +592,10 @@ static int load_trials(struct run *r, struct seer_arena *a, struct seer_err *err
         if (!t || !(t->params = seer_strdup(rows[i].params)))
             return seer_errf(err, SEER_ENOMEM, "out of memory");
         if (!seer__study_parse_point(r->spec, rows[i].params, t->point))
-            return seer_errf(err, SEER_EFORMAT, "trial %lld: stored values do not match the "
-                             "spec", (long long)t->id);
+            return seer_errf(err, SEER_EFORMAT,
+                             "trial %lld: stored values do not match the "
+                             "spec",
+                             (long long)t->id);
         if (!strcmp(rows[i].state, "RUNNING") || !strcmp(rows[i].state, "CANCELLED")) {
             if (rows[i].pid > 0 && rows[i].pid_start &&
                 seer__proc_start_ticks((pid_t)rows[i].pid) == rows[i].pid_start)
@@ -748,8 +756,8 @@ int seer_tune_run(struct seer_tune_db *db, const char *job_id, const struct seer
         rc = seer_errf(err, SEER_EINVAL, "study '%s' already ended (%s)", job_id, r.row.state);
         goto out;
     }
-    if ((size_t)snprintf(r.study_dir, sizeof(r.study_dir), "%s/tune/%s", db->state_dir,
-                         job_id) >= sizeof(r.study_dir) - 64) {
+    if ((size_t)snprintf(r.study_dir, sizeof(r.study_dir), "%s/tune/%s", db->state_dir, job_id) >=
+        sizeof(r.study_dir) - 64) {
         rc = seer_errf(err, SEER_ELIMIT, "state directory path too long");
         goto out;
     }

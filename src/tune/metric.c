@@ -59,8 +59,7 @@ static bool json_num(const cJSON *v, double *out)
     return cJSON_IsString(v) && read_num(v->valuestring, out);
 }
 
-int seer__metrics_parse_file(struct seer__metrics *m, const char *text, size_t n,
-                             const char *tag)
+int seer__metrics_parse_file(struct seer__metrics *m, const char *text, size_t n, const char *tag)
 {
     double newest = m->file_ts;
     size_t untimed = 0;
@@ -113,8 +112,7 @@ int seer__metrics_parse_file(struct seer__metrics *m, const char *text, size_t n
     return 0;
 }
 
-int seer__metrics_parse_line(struct seer__metrics *m, const char *line, size_t n,
-                             const char *tag)
+int seer__metrics_parse_line(struct seer__metrics *m, const char *line, size_t n, const char *tag)
 {
     size_t tl = strlen(tag);
     char tok[128];
@@ -168,8 +166,8 @@ static int cmp_double(const void *a, const void *b)
 }
 
 bool seer__median_should_stop(const struct seer__metrics *trial,
-                              const struct seer__metrics *const *done, size_t n_done,
-                              bool maximize, size_t min_done)
+                              const struct seer__metrics *const *done, size_t n_done, bool maximize,
+                              size_t min_done)
 {
     double best, avgs[256], med;
     int64_t s;

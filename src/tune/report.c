@@ -264,8 +264,7 @@ static void print_values(FILE *f, const char *params)
     cJSON_Delete(o);
 }
 
-int seer_tune_show_table(struct seer_tune_db *db, const char *job_id, FILE *f,
-                         struct seer_err *err)
+int seer_tune_show_table(struct seer_tune_db *db, const char *job_id, FILE *f, struct seer_err *err)
 {
     static const char *const algos[] = {"BAYESIAN", "GRID_SEARCH", "RANDOM_SEARCH"};
     struct view v;
@@ -274,9 +273,9 @@ int seer_tune_show_table(struct seer_tune_db *db, const char *job_id, FILE *f,
 
     if (rc)
         goto out;
-    fprintf(f, "job %s  state %s  goal %s  metric %s  algorithm %s\n", v.row.job_id,
-            v.row.state, v.spec->goal == SEER_TUNE_GOAL_MAXIMIZE ? "MAXIMIZE" : "MINIMIZE",
-            v.spec->metric_tag, algos[v.spec->algo]);
+    fprintf(f, "job %s  state %s  goal %s  metric %s  algorithm %s\n", v.row.job_id, v.row.state,
+            v.spec->goal == SEER_TUNE_GOAL_MAXIMIZE ? "MAXIMIZE" : "MINIMIZE", v.spec->metric_tag,
+            algos[v.spec->algo]);
     if (v.row.message)
         fprintf(f, "error: %s\n", v.row.message);
     size_t early = 0;
@@ -285,21 +284,20 @@ int seer_tune_show_table(struct seer_tune_db *db, const char *job_id, FILE *f,
     fprintf(f, "trials %zu of %lld: %zu succeeded (%zu stopped early), %zu failed\n", v.n,
             (long long)v.spec->max_trials, count_state(&v, "SUCCEEDED"), early,
             count_state(&v, "FAILED"));
-    fprintf(f, "%-6s %-10s %-16s %-10s %-8s %s\n", "trial", "state", "objective", "step",
-            "secs", "values");
+    fprintf(f, "%-6s %-10s %-16s %-10s %-8s %s\n", "trial", "state", "objective", "step", "secs",
+            "values");
     for (size_t i = 0; i < v.n; i++) {
         const struct seer__trial_row *t = &v.t[i];
         char obj[32] = "-", step[24] = "-", secs[24] = "-";
 
         if (t->has_objective) {
             snprintf(obj, sizeof(obj), "%.10g", t->objective);
-            snprintf(step, sizeof(step), "%lld%s", (long long)t->step,
-                     t->stopped_early ? "*" : "");
+            snprintf(step, sizeof(step), "%lld%s", (long long)t->step, t->stopped_early ? "*" : "");
         }
         if (t->end_time > 0 && t->start_time > 0)
             snprintf(secs, sizeof(secs), "%.1f", t->end_time - t->start_time);
-        fprintf(f, "%-6lld %-10s %-16s %-10s %-8s ", (long long)t->trial_id, t->state, obj,
-                step, secs);
+        fprintf(f, "%-6lld %-10s %-16s %-10s %-8s ", (long long)t->trial_id, t->state, obj, step,
+                secs);
         print_values(f, t->params);
         if (t->message)
             fprintf(f, "  (%s)", t->message);

@@ -24,7 +24,12 @@ int seer__sh_quote(const char *s, char *buf, size_t cap)
 {
     size_t k = 0;
 
-#define PUT(c) do { if (k + 1 >= cap) return -1; buf[k++] = (c); } while (0)
+#define PUT(c)                                                                                     \
+    do {                                                                                           \
+        if (k + 1 >= cap)                                                                          \
+            return -1;                                                                             \
+        buf[k++] = (c);                                                                            \
+    } while (0)
     PUT('\'');
     for (; *s; s++) {
         if (*s == '\'') { /* close, escaped quote, reopen */
@@ -181,8 +186,7 @@ int seer__spawn(const struct seer__spawn *sp, pid_t *pid, int *out_fd, struct se
     } else {
         argv = (char *const *)sp->argv;
         if (seer__which(sp->argv[0], exe, sizeof(exe)))
-            return seer_errf(err, SEER_ENOTFOUND, "cannot find executable '%.200s'",
-                             sp->argv[0]);
+            return seer_errf(err, SEER_ENOTFOUND, "cannot find executable '%.200s'", sp->argv[0]);
     }
     env = build_env(sp->env);
     if (!env) {

@@ -17,13 +17,13 @@
 #include "tune/gp.h"
 #include "tune/space.h"
 
-#define N_CAND 2000
-#define N_REFINE 3
-#define REFINE_STEPS 40
+#define N_CAND        2000
+#define N_REFINE      3
+#define REFINE_STEPS  40
 #define MAX_GP_POINTS 300
 /* Measured on Branin, Hartmann-6 and a mixed quadratic: no exploration margin and a warp
  * scale of three times the best-to-median gap reached 1% of the optimum fastest. */
-#define EI_XI 0.0
+#define EI_XI      0.0
 #define WARP_SCALE 3.0
 
 int64_t seer__search_n_seed(const struct seer_tune_spec *s)
@@ -34,8 +34,7 @@ int64_t seer__search_n_seed(const struct seer_tune_spec *s)
     return k;
 }
 
-static bool seen(const struct seer_tune_spec *s, const struct seer__history *h,
-                 const double *pt)
+static bool seen(const struct seer_tune_spec *s, const struct seer__history *h, const double *pt)
 {
     size_t np = s->n_params;
 
@@ -300,14 +299,9 @@ int seer__search_propose(const struct seer_tune_spec *s, uint64_t seed, int64_t 
 
     seer__rng_seed(&r, seed, (uint64_t)trial_id);
     switch (s->algo) {
-    case SEER_TUNE_ALGO_GRID:
-        seer__space_grid_point(s, trial_id - 1, point);
-        return 0;
-    case SEER_TUNE_ALGO_RANDOM:
-        seer__space_random(s, &r, point);
-        return 0;
-    default:
-        break;
+    case SEER_TUNE_ALGO_GRID: seer__space_grid_point(s, trial_id - 1, point); return 0;
+    case SEER_TUNE_ALGO_RANDOM: seer__space_random(s, &r, point); return 0;
+    default: break;
     }
     if (h->n_done < 2 || (int64_t)(h->n_done + h->n_pend) < seer__search_n_seed(s)) {
         double shift[SEER_TUNE_MAX_PARAMS], u[SEER_TUNE_MAX_PARAMS];

@@ -39,15 +39,12 @@ double seer__space_warp(const struct seer_tune_param *p, double v)
     if (!(hi > lo))
         return 0.5;
     switch (p->scale) {
-    case SEER_TUNE_SCALE_LOG:
-        u = (log(v) - log(lo)) / (log(hi) - log(lo));
-        break;
+    case SEER_TUNE_SCALE_LOG: u = (log(v) - log(lo)) / (log(hi) - log(lo)); break;
     case SEER_TUNE_SCALE_REVERSE_LOG:
         /* Dense near the top of the range: the mirror image of the log scale. */
         u = 1.0 - (log(hi + lo - v) - log(lo)) / (log(hi) - log(lo));
         break;
-    default:
-        u = (v - lo) / (hi - lo);
+    default: u = (v - lo) / (hi - lo);
     }
     return u < 0 ? 0 : u > 1 ? 1 : u;
 }
@@ -59,14 +56,11 @@ double seer__space_unwarp(const struct seer_tune_param *p, double u)
     range(p, &lo, &hi);
     u = u < 0 ? 0 : u > 1 ? 1 : u;
     switch (p->scale) {
-    case SEER_TUNE_SCALE_LOG:
-        v = exp(log(lo) + u * (log(hi) - log(lo)));
-        break;
+    case SEER_TUNE_SCALE_LOG: v = exp(log(lo) + u * (log(hi) - log(lo))); break;
     case SEER_TUNE_SCALE_REVERSE_LOG:
         v = hi + lo - exp(log(lo) + (1.0 - u) * (log(hi) - log(lo)));
         break;
-    default:
-        v = lo + u * (hi - lo);
+    default: v = lo + u * (hi - lo);
     }
     return v < lo ? lo : v > hi ? hi : v;
 }

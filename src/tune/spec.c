@@ -16,27 +16,54 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 
-#define PATH_HP "trainingInput.hyperparameters"
+#define PATH_HP  "trainingInput.hyperparameters"
 #define MAX_TEXT 256
 
 static const char *const root_keys[] = {"trainingInput", "jobId", "labels", "etag", NULL};
-static const char *const input_keys[] = {
-    "hyperparameters", "scaleTier", "masterType", "workerType", "parameterServerType",
-    "evaluatorType", "workerCount", "parameterServerCount", "evaluatorCount", "packageUris",
-    "pythonModule", "args", "region", "jobDir", "runtimeVersion", "pythonVersion",
-    "masterConfig", "workerConfig", "parameterServerConfig", "evaluatorConfig", "scheduling",
-    "network", "serviceAccount", "useChiefInTfConfig", "encryptionConfig", "enableWebAccess",
-    NULL};
-static const char *const hp_keys[] = {
-    "goal", "hyperparameterMetricTag", "maxTrials", "maxParallelTrials", "maxFailedTrials",
-    "enableTrialEarlyStopping", "algorithm", "resumePreviousJobId", "params", NULL};
-static const char *const param_keys[] = {"parameterName", "type", "minValue", "maxValue",
-                                         "categoricalValues", "discreteValues", "scaleType",
+static const char *const input_keys[] = {"hyperparameters",
+                                         "scaleTier",
+                                         "masterType",
+                                         "workerType",
+                                         "parameterServerType",
+                                         "evaluatorType",
+                                         "workerCount",
+                                         "parameterServerCount",
+                                         "evaluatorCount",
+                                         "packageUris",
+                                         "pythonModule",
+                                         "args",
+                                         "region",
+                                         "jobDir",
+                                         "runtimeVersion",
+                                         "pythonVersion",
+                                         "masterConfig",
+                                         "workerConfig",
+                                         "parameterServerConfig",
+                                         "evaluatorConfig",
+                                         "scheduling",
+                                         "network",
+                                         "serviceAccount",
+                                         "useChiefInTfConfig",
+                                         "encryptionConfig",
+                                         "enableWebAccess",
                                          NULL};
+static const char *const hp_keys[] = {"goal",
+                                      "hyperparameterMetricTag",
+                                      "maxTrials",
+                                      "maxParallelTrials",
+                                      "maxFailedTrials",
+                                      "enableTrialEarlyStopping",
+                                      "algorithm",
+                                      "resumePreviousJobId",
+                                      "params",
+                                      NULL};
+static const char *const param_keys[] = {
+    "parameterName",     "type",           "minValue",  "maxValue",
+    "categoricalValues", "discreteValues", "scaleType", NULL};
 
 static const char *const goal_names[] = {"MAXIMIZE", "MINIMIZE", NULL};
-static const char *const algo_names[] = {"ALGORITHM_UNSPECIFIED", "GRID_SEARCH",
-                                         "RANDOM_SEARCH", NULL};
+static const char *const algo_names[] = {"ALGORITHM_UNSPECIFIED", "GRID_SEARCH", "RANDOM_SEARCH",
+                                         NULL};
 static const char *const type_names[] = {"DOUBLE", "INTEGER", "CATEGORICAL", "DISCRETE", NULL};
 static const char *const scale_names[] = {"NONE", "UNIT_LINEAR_SCALE", "UNIT_LOG_SCALE",
                                           "UNIT_REVERSE_LOG_SCALE", NULL};
@@ -137,8 +164,8 @@ static int as_enum(const cJSON *v, const char *path, const char *const *names, i
 
         snprintf(list + k, sizeof(list) - k, "%s%s", i ? ", " : "", names[i]);
     }
-    return seer_errf(err, SEER_EFORMAT, "%s: unknown value '%.40s' (expected one of %s)", path,
-                     s, list);
+    return seer_errf(err, SEER_EFORMAT, "%s: unknown value '%.40s' (expected one of %s)", path, s,
+                     list);
 }
 
 static int parse_values(const cJSON *v, struct seer_tune_param *p, const char *path,
@@ -151,8 +178,7 @@ static int parse_values(const cJSON *v, struct seer_tune_param *p, const char *p
     if (!cJSON_IsArray(v) || n == 0)
         return seer_errf(err, SEER_EFORMAT, "%s: must be a non-empty list", path);
     if (n > SEER_TUNE_MAX_VALUES)
-        return seer_errf(err, SEER_ELIMIT, "%s: more than %d values", path,
-                         SEER_TUNE_MAX_VALUES);
+        return seer_errf(err, SEER_ELIMIT, "%s: more than %d values", path, SEER_TUNE_MAX_VALUES);
     const char **cats = cat ? seer_arena_array(a, (size_t)n, sizeof(*cats)) : NULL;
     double *disc = cat ? NULL : seer_arena_array(a, (size_t)n, sizeof(*disc));
 
@@ -193,8 +219,8 @@ static int parse_values(const cJSON *v, struct seer_tune_param *p, const char *p
     return 0;
 }
 
-static int parse_param(const cJSON *o, size_t idx, struct seer_tune_param *p,
-                       struct seer_arena *a, struct seer_err *err)
+static int parse_param(const cJSON *o, size_t idx, struct seer_tune_param *p, struct seer_arena *a,
+                       struct seer_err *err)
 {
     char path[96], fpath[160];
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "parameterName");
@@ -222,7 +248,8 @@ static int parse_param(const cJSON *o, size_t idx, struct seer_tune_param *p,
     if (!seer__tune_name_is_valid(s, true))
         return seer_errf(err, SEER_EFORMAT,
                          "%s: '%.40s' is not a valid name (a letter, then letters, digits, "
-                         "'_', '-' or '.', at most %d)", fpath, s, SEER_TUNE_MAX_NAME);
+                         "'_', '-' or '.', at most %d)",
+                         fpath, s, SEER_TUNE_MAX_NAME);
     p->name = seer_arena_strdup(a, s);
     if (!p->name)
         return seer_errf(err, SEER_ENOMEM, "out of memory");
@@ -284,17 +311,14 @@ static int parse_param(const cJSON *o, size_t idx, struct seer_tune_param *p,
             return seer_errf(err, SEER_EFORMAT, "%s: not allowed for %s",
                              FIELD(cat ? "discreteValues" : "categoricalValues"), type_names[t]);
         if (!(cat ? cats : disc))
-            return seer_errf(err, SEER_EFORMAT, "%s: required for %s", FIELD(want),
-                             type_names[t]);
+            return seer_errf(err, SEER_EFORMAT, "%s: required for %s", FIELD(want), type_names[t]);
         rc = parse_values(cat ? cats : disc, p, FIELD(want), a, err);
         if (rc)
             return rc;
-        if (!cat &&
-            (p->scale == SEER_TUNE_SCALE_LOG || p->scale == SEER_TUNE_SCALE_REVERSE_LOG) &&
+        if (!cat && (p->scale == SEER_TUNE_SCALE_LOG || p->scale == SEER_TUNE_SCALE_REVERSE_LOG) &&
             !(p->min > 0)) {
             snprintf(fpath, sizeof(fpath), "%s.discreteValues[0]", path);
-            return seer_errf(err, SEER_EFORMAT, "%s: must be > 0 for %s", fpath,
-                             scale_names[sc]);
+            return seer_errf(err, SEER_EFORMAT, "%s: must be > 0 for %s", fpath, scale_names[sc]);
         }
     }
 #undef FIELD
@@ -324,8 +348,9 @@ static int parse_hp(const cJSON *hp, struct seer_tune_spec *s, struct seer_err *
         rc = as_enum(v, PATH_HP ".algorithm", algo_names, &e, err);
         if (rc)
             return rc;
-        s->algo = e == 1 ? SEER_TUNE_ALGO_GRID : e == 2 ? SEER_TUNE_ALGO_RANDOM
-                                                        : SEER_TUNE_ALGO_BAYES;
+        s->algo = e == 1   ? SEER_TUNE_ALGO_GRID
+                  : e == 2 ? SEER_TUNE_ALGO_RANDOM
+                           : SEER_TUNE_ALGO_BAYES;
     }
     s->metric_tag = SEER_TUNE_DEFAULT_TAG;
     if ((v = cJSON_GetObjectItemCaseSensitive(hp, "hyperparameterMetricTag"))) {
@@ -335,8 +360,9 @@ static int parse_hp(const cJSON *hp, struct seer_tune_spec *s, struct seer_err *
         /* The tag must survive the "tag=value" stdout form, so no blanks or '='. */
         for (const char *c = str; *c; c++)
             if (*c == '=' || isspace((unsigned char)*c) || iscntrl((unsigned char)*c))
-                return seer_errf(err, SEER_EFORMAT, PATH_HP ".hyperparameterMetricTag: must "
-                                 "not contain blanks, control characters or '='");
+                return seer_errf(err, SEER_EFORMAT,
+                                 PATH_HP ".hyperparameterMetricTag: must "
+                                         "not contain blanks, control characters or '='");
         if (str[0]) {
             s->metric_tag = seer_arena_strdup(s->arena, str);
             if (!s->metric_tag)
@@ -351,14 +377,13 @@ static int parse_hp(const cJSON *hp, struct seer_tune_spec *s, struct seer_err *
             return rc;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(hp, "maxParallelTrials"))) {
-        rc = as_int(v, PATH_HP ".maxParallelTrials", 1, SEER_TUNE_MAX_PARALLEL,
-                    &s->max_parallel, err);
+        rc = as_int(v, PATH_HP ".maxParallelTrials", 1, SEER_TUNE_MAX_PARALLEL, &s->max_parallel,
+                    err);
         if (rc)
             return rc;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(hp, "maxFailedTrials"))) {
-        rc = as_int(v, PATH_HP ".maxFailedTrials", 0, SEER_TUNE_MAX_TRIALS, &s->max_failed,
-                    err);
+        rc = as_int(v, PATH_HP ".maxFailedTrials", 0, SEER_TUNE_MAX_TRIALS, &s->max_failed, err);
         if (rc)
             return rc;
     }
@@ -373,8 +398,10 @@ static int parse_hp(const cJSON *hp, struct seer_tune_spec *s, struct seer_err *
         if (rc)
             return rc;
         if (!seer__tune_name_is_valid(str, false))
-            return seer_errf(err, SEER_EFORMAT, PATH_HP ".resumePreviousJobId: '%.40s' is not "
-                             "a valid job id", str);
+            return seer_errf(err, SEER_EFORMAT,
+                             PATH_HP ".resumePreviousJobId: '%.40s' is not "
+                                     "a valid job id",
+                             str);
         s->resume_job_id = seer_arena_strdup(s->arena, str);
         if (!s->resume_job_id)
             return seer_errf(err, SEER_ENOMEM, "out of memory");
@@ -405,13 +432,13 @@ static int parse_hp(const cJSON *hp, struct seer_tune_spec *s, struct seer_err *
         if (s->algo == SEER_TUNE_ALGO_GRID && s->params[i].type == SEER_TUNE_PTYPE_DOUBLE)
             return seer_errf(err, SEER_EFORMAT,
                              PATH_HP ".params[%zu].type: GRID_SEARCH needs INTEGER, CATEGORICAL "
-                             "or DISCRETE parameters, not DOUBLE", i);
+                                     "or DISCRETE parameters, not DOUBLE",
+                             i);
     }
     return 0;
 }
 
-int seer__tune_spec_from_json(const cJSON *root, struct seer_tune_spec **out,
-                              struct seer_err *err)
+int seer__tune_spec_from_json(const cJSON *root, struct seer_tune_spec **out, struct seer_err *err)
 {
     struct seer_tune_spec *s = NULL;
     struct seer_arena *a = NULL;

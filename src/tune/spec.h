@@ -16,12 +16,12 @@
 #include <cjson/cJSON.h>
 #include <seer/status.h>
 
-#define SEER_TUNE_MAX_PARAMS 64
-#define SEER_TUNE_MAX_VALUES 1000   /* categorical or discrete values per parameter */
-#define SEER_TUNE_MAX_TRIALS 100000
+#define SEER_TUNE_MAX_PARAMS   64
+#define SEER_TUNE_MAX_VALUES   1000 /* categorical or discrete values per parameter */
+#define SEER_TUNE_MAX_TRIALS   100000
 #define SEER_TUNE_MAX_PARALLEL 256
-#define SEER_TUNE_MAX_NAME 64
-#define SEER_TUNE_DEFAULT_TAG "training/hptuning/metric"
+#define SEER_TUNE_MAX_NAME     64
+#define SEER_TUNE_DEFAULT_TAG  "training/hptuning/metric"
 
 enum seer_tune_goal { SEER_TUNE_GOAL_MAXIMIZE, SEER_TUNE_GOAL_MINIMIZE };
 enum seer_tune_algo { SEER_TUNE_ALGO_BAYES, SEER_TUNE_ALGO_GRID, SEER_TUNE_ALGO_RANDOM };
@@ -42,25 +42,25 @@ struct seer_tune_param {
     const char *name;
     enum seer_tune_ptype type;
     enum seer_tune_scale scale;
-    double min, max;           /* DOUBLE, INTEGER; for DISCRETE the first and last value */
-    size_t n_values;           /* CATEGORICAL and DISCRETE */
-    const char **categories;   /* CATEGORICAL, n_values strings */
-    const double *discrete;    /* DISCRETE, n_values increasing values */
+    double min, max;         /* DOUBLE, INTEGER; for DISCRETE the first and last value */
+    size_t n_values;         /* CATEGORICAL and DISCRETE */
+    const char **categories; /* CATEGORICAL, n_values strings */
+    const double *discrete;  /* DISCRETE, n_values increasing values */
 };
 
 struct seer_tune_spec {
-    struct seer_arena *arena;  /* owns the spec and everything below */
+    struct seer_arena *arena; /* owns the spec and everything below */
     enum seer_tune_goal goal;
     enum seer_tune_algo algo;
     const char *metric_tag;
     int64_t max_trials;
     int64_t max_parallel;
-    int64_t max_failed;        /* 0: the study fails only if no trial succeeds */
+    int64_t max_failed; /* 0: the study fails only if no trial succeeds */
     bool early_stopping;
     const char *resume_job_id; /* NULL when unset */
     size_t n_params;
     struct seer_tune_param *params;
-    const char *input_json;    /* the trainingInput object as canonical JSON */
+    const char *input_json; /* the trainingInput object as canonical JSON */
 };
 
 /* Parses a whole config document (a Job with trainingInput, as given to gcloud's --config)
@@ -73,8 +73,7 @@ int seer__tune_spec_parse(const char *text, size_t n, struct seer_tune_spec **ou
 int seer__tune_doc_parse(const char *text, size_t n, cJSON **out, struct seer_err *err);
 
 /* Builds a spec from an already parsed document (the root object). */
-int seer__tune_spec_from_json(const cJSON *root, struct seer_tune_spec **out,
-                              struct seer_err *err);
+int seer__tune_spec_from_json(const cJSON *root, struct seer_tune_spec **out, struct seer_err *err);
 
 void seer__tune_spec_free(struct seer_tune_spec *s); /* NULL ok */
 

@@ -47,8 +47,9 @@ int seer__store_open(const char *path, struct seer__store **out, struct seer_err
     *out = NULL;
     if (!st)
         return seer_errf(err, SEER_ENOMEM, "out of memory");
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                        SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &st->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK) {
         rc = seer_errf(err, SEER_EIO, "%.200s: %s", path,
                        st->db ? sqlite3_errmsg(st->db) : "cannot open");
         goto out;
@@ -98,7 +99,8 @@ int seer__store_study_insert(struct seer__store *st, const struct seer__study_ro
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO tune_studies(job_id, config, command, executor, cwd,"
                            " parallel, timeout_s, chdir_trial, seed, state, create_time)"
-                           " VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+                           " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
         return db_err(st, err, "insert study");
     sqlite3_bind_text(s, 1, r->job_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, r->config, -1, SQLITE_STATIC);
@@ -121,8 +123,9 @@ int seer__store_study_insert(struct seer__store *st, const struct seer__study_ro
     return rc;
 }
 
-#define STUDY_COLS "job_id, config, command, executor, cwd, parallel, timeout_s, chdir_trial," \
-                   " seed, state, message, create_time, start_time, end_time"
+#define STUDY_COLS                                                                                 \
+    "job_id, config, command, executor, cwd, parallel, timeout_s, chdir_trial,"                    \
+    " seed, state, message, create_time, start_time, end_time"
 
 static bool read_study(sqlite3_stmt *s, struct seer_arena *a, struct seer__study_row *r)
 {
@@ -151,8 +154,8 @@ int seer__store_study_get(struct seer__store *st, const char *job_id, struct see
     sqlite3_stmt *s = NULL;
     int rc = 0, src;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT " STUDY_COLS " FROM tune_studies WHERE job_id=?",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT " STUDY_COLS " FROM tune_studies WHERE job_id=?", -1, &s,
+                           NULL) != SQLITE_OK)
         return db_err(st, err, "read study");
     sqlite3_bind_text(s, 1, job_id, -1, SQLITE_STATIC);
     src = sqlite3_step(s);
@@ -174,8 +177,10 @@ int seer__store_study_list(struct seer__store *st, struct seer_arena *a,
     struct seer__study_row *v = NULL;
     int rc = 0, src;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT " STUDY_COLS " FROM tune_studies ORDER BY "
-                           "create_time, job_id", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT " STUDY_COLS " FROM tune_studies ORDER BY "
+                           "create_time, job_id",
+                           -1, &s, NULL) != SQLITE_OK)
         return db_err(st, err, "list studies");
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
         if (k == cap) {
@@ -242,7 +247,8 @@ int seer__store_trial_begin(struct seer__store *st, const char *job_id, int64_t 
         return db_err(st, err, "begin trial");
     if (sqlite3_prepare_v2(st->db,
                            "INSERT OR REPLACE INTO tune_trials(job_id, trial_id, params, state,"
-                           " start_time) VALUES(?,?,?,'RUNNING',?)", -1, &s, NULL) != SQLITE_OK)
+                           " start_time) VALUES(?,?,?,'RUNNING',?)",
+                           -1, &s, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(s, 1, job_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, trial_id);
@@ -253,8 +259,10 @@ int seer__store_trial_begin(struct seer__store *st, const char *job_id, int64_t 
     sqlite3_finalize(s);
     s = NULL;
     /* A rerun of an interrupted trial starts its curve afresh. */
-    if (sqlite3_prepare_v2(st->db, "DELETE FROM tune_measurements WHERE job_id=? AND "
-                           "trial_id=?", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db,
+                           "DELETE FROM tune_measurements WHERE job_id=? AND "
+                           "trial_id=?",
+                           -1, &s, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(s, 1, job_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, trial_id);
@@ -277,8 +285,10 @@ int seer__store_trial_set_pid(struct seer__store *st, const char *job_id, int64_
     sqlite3_stmt *s = NULL;
     int rc = 0;
 
-    if (sqlite3_prepare_v2(st->db, "UPDATE tune_trials SET pid=?, pid_start=? WHERE job_id=?"
-                           " AND trial_id=?", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE tune_trials SET pid=?, pid_start=? WHERE job_id=?"
+                           " AND trial_id=?",
+                           -1, &s, NULL) != SQLITE_OK)
         return db_err(st, err, "update trial");
     sqlite3_bind_int64(s, 1, pid);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)pid_start);
@@ -302,7 +312,8 @@ int seer__store_trial_finish(struct seer__store *st, const char *job_id,
     if (sqlite3_prepare_v2(st->db,
                            "UPDATE tune_trials SET state=?, objective=?, step=?,"
                            " stopped_early=?, end_time=?, message=? WHERE job_id=? AND"
-                           " trial_id=?", -1, &s, NULL) != SQLITE_OK)
+                           " trial_id=?",
+                           -1, &s, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(s, 1, r->state, -1, SQLITE_STATIC);
     if (r->has_objective) {
@@ -319,8 +330,10 @@ int seer__store_trial_finish(struct seer__store *st, const char *job_id,
         goto fail;
     sqlite3_finalize(s);
     s = NULL;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO tune_measurements(job_id, trial_id,"
-                           " seq, step, value) VALUES(?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT OR REPLACE INTO tune_measurements(job_id, trial_id,"
+                           " seq, step, value) VALUES(?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
         goto fail;
     for (size_t i = 0; m && i < m->n; i++) {
         sqlite3_reset(s);
@@ -356,7 +369,8 @@ int seer__store_trials(struct seer__store *st, const char *job_id, struct seer_a
     if (sqlite3_prepare_v2(st->db,
                            "SELECT trial_id, params, state, objective, step, stopped_early,"
                            " start_time, end_time, message, pid, pid_start FROM tune_trials"
-                           " WHERE job_id=? ORDER BY trial_id", -1, &s, NULL) != SQLITE_OK)
+                           " WHERE job_id=? ORDER BY trial_id",
+                           -1, &s, NULL) != SQLITE_OK)
         return db_err(st, err, "read trials");
     sqlite3_bind_text(s, 1, job_id, -1, SQLITE_STATIC);
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
@@ -409,8 +423,10 @@ int seer__store_measurements(struct seer__store *st, const char *job_id, int64_t
     sqlite3_stmt *s = NULL;
     int rc = 0, src;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT step, value FROM tune_measurements WHERE job_id=?"
-                           " AND trial_id=? ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT step, value FROM tune_measurements WHERE job_id=?"
+                           " AND trial_id=? ORDER BY seq",
+                           -1, &s, NULL) != SQLITE_OK)
         return db_err(st, err, "read measurements");
     sqlite3_bind_text(s, 1, job_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, trial_id);

@@ -26,18 +26,18 @@ struct seer__study_row {
     const char *executor; /* NULL for local */
     const char *cwd;
     int64_t parallel;
-    double timeout_s;     /* 0: none */
+    double timeout_s; /* 0: none */
     bool chdir_trial;
     uint64_t seed;
-    const char *state;    /* QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED */
-    const char *message;  /* NULL or why it failed */
+    const char *state;                        /* QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED */
+    const char *message;                      /* NULL or why it failed */
     double create_time, start_time, end_time; /* Unix seconds; 0 when unset */
 };
 
 struct seer__trial_row {
     int64_t trial_id;
-    const char *params;   /* JSON object: parameter name -> value text */
-    const char *state;    /* RUNNING, SUCCEEDED, FAILED, CANCELLED */
+    const char *params; /* JSON object: parameter name -> value text */
+    const char *state;  /* RUNNING, SUCCEEDED, FAILED, CANCELLED */
     bool has_objective;
     double objective;
     int64_t step;
@@ -45,7 +45,7 @@ struct seer__trial_row {
     double start_time, end_time;
     const char *message;
     int64_t pid;
-    uint64_t pid_start;   /* seer__proc_start_ticks of pid */
+    uint64_t pid_start; /* seer__proc_start_ticks of pid */
 };
 
 /* Opens (creating) the database at path. */

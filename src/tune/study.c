@@ -72,8 +72,7 @@ void seer_tune_close(struct seer_tune_db *db)
     seer_free(db);
 }
 
-bool seer__study_parse_point(const struct seer_tune_spec *s, const char *params_json,
-                             double *point)
+bool seer__study_parse_point(const struct seer_tune_spec *s, const char *params_json, double *point)
 {
     cJSON *o = cJSON_Parse(params_json);
     bool ok = cJSON_IsObject(o);
@@ -117,8 +116,10 @@ static int pick_job_id(struct seer_tune_db *db, const char *want, char *job_id,
         return seer_errf(err, SEER_ENOMEM, "out of memory");
     if (want) {
         if (!seer__tune_name_is_valid(want, false)) {
-            rc = seer_errf(err, SEER_EINVAL, "job id '%.80s' is not valid (a letter, then "
-                           "letters, digits or '_', at most %d)", want, SEER_TUNE_MAX_NAME);
+            rc = seer_errf(err, SEER_EINVAL,
+                           "job id '%.80s' is not valid (a letter, then "
+                           "letters, digits or '_', at most %d)",
+                           want, SEER_TUNE_MAX_NAME);
             goto out;
         }
         snprintf(job_id, SEER_TUNE_JOB_ID_MAX, "%s", want);
@@ -188,13 +189,18 @@ int seer_tune_create(struct seer_tune_db *db, const char *config, size_t n,
     if (s->resume_job_id) {
         rc = seer__store_study_get(db->st, s->resume_job_id, a, &prev, err);
         if (rc == SEER_ENOTFOUND)
-            seer_errf(err, SEER_EFORMAT, "trainingInput.hyperparameters.resumePreviousJobId: "
-                      "no tuning job '%s'", s->resume_job_id);
+            seer_errf(err, SEER_EFORMAT,
+                      "trainingInput.hyperparameters.resumePreviousJobId: "
+                      "no tuning job '%s'",
+                      s->resume_job_id);
         if (rc)
             goto out;
     }
     jid = cJSON_GetObjectItemCaseSensitive(root, "jobId");
-    rc = pick_job_id(db, o->job_id ? o->job_id : cJSON_IsString(jid) ? jid->valuestring : NULL,
+    rc = pick_job_id(db,
+                     o->job_id             ? o->job_id
+                     : cJSON_IsString(jid) ? jid->valuestring
+                                           : NULL,
                      job_id, err);
     if (rc)
         goto out;

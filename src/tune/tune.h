@@ -26,15 +26,15 @@ struct seer_tune_db; /* opaque: the store and the trial directories */
 
 /* How the trials of a new study run. Strings are copied into the store. */
 struct seer_tune_opts {
-    const char *const *argv;  /* trainer command, NULL-terminated; "--name=value" appended */
-    const char *executor;     /* NULL: local; else a template with {cmd} (also {env},
-                                 {trial}, {dir}) run by /bin/sh */
-    const char *job_id;       /* NULL: the config's jobId, else tune_YYYYMMDD_HHMMSS */
-    const char *cwd;          /* NULL: the current directory */
-    int64_t parallel;         /* 0: the spec's maxParallelTrials */
-    double trial_timeout_s;   /* 0: none; a trial running longer is killed and FAILED */
-    uint64_t seed;            /* 0: chosen from the clock */
-    bool chdir_trial;         /* run each trial inside its own directory */
+    const char *const *argv; /* trainer command, NULL-terminated; "--name=value" appended */
+    const char *executor;    /* NULL: local; else a template with {cmd} (also {env},
+                                {trial}, {dir}) run by /bin/sh */
+    const char *job_id;      /* NULL: the config's jobId, else tune_YYYYMMDD_HHMMSS */
+    const char *cwd;         /* NULL: the current directory */
+    int64_t parallel;        /* 0: the spec's maxParallelTrials */
+    double trial_timeout_s;  /* 0: none; a trial running longer is killed and FAILED */
+    uint64_t seed;           /* 0: chosen from the clock */
+    bool chdir_trial;        /* run each trial inside its own directory */
 };
 
 /* Controls for a running study. All fields optional. */

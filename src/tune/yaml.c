@@ -127,10 +127,9 @@ static int make_plain(const char *s, size_t n, int no, cJSON **out, struct seer_
         return seer_errf(err, SEER_EUNSUPPORTED,
                          "line %d: anchors, aliases and tags are not supported", no);
     if ((buf[0] == '|' || buf[0] == '>') && (buf[1] == '\0' || strchr("+-0123456789", buf[1])))
-        return seer_errf(err, SEER_EUNSUPPORTED, "line %d: block scalars are not supported",
-                         no);
-    if (!strcmp(buf, "") || !strcmp(buf, "~") || !strcmp(buf, "null") ||
-        !strcmp(buf, "Null") || !strcmp(buf, "NULL"))
+        return seer_errf(err, SEER_EUNSUPPORTED, "line %d: block scalars are not supported", no);
+    if (!strcmp(buf, "") || !strcmp(buf, "~") || !strcmp(buf, "null") || !strcmp(buf, "Null") ||
+        !strcmp(buf, "NULL"))
         v = cJSON_CreateNull();
     else if (!strcmp(buf, "true") || !strcmp(buf, "True") || !strcmp(buf, "TRUE"))
         v = cJSON_CreateTrue();
@@ -185,13 +184,13 @@ static int read_quoted(const char **pp, int no, char *buf, size_t cap, struct se
             case '"': c = '"'; break;
             case '/': c = '/'; break;
             default:
-                return seer_errf(err, SEER_EUNSUPPORTED, "line %d: unsupported escape '\\%c'",
-                                 no, e ? e : '0');
+                return seer_errf(err, SEER_EUNSUPPORTED, "line %d: unsupported escape '\\%c'", no,
+                                 e ? e : '0');
             }
         }
         if (k + 1 >= cap)
-            return seer_errf(err, SEER_ELIMIT, "line %d: quoted string longer than %zu bytes",
-                             no, cap - 1);
+            return seer_errf(err, SEER_ELIMIT, "line %d: quoted string longer than %zu bytes", no,
+                             cap - 1);
         buf[k++] = c;
     }
     buf[k] = '\0';
@@ -216,8 +215,7 @@ static int parse_flow(struct yp *p, const char **pp, bool in_flow, int no, cJSON
     int rc = 0;
 
     if (++p->depth > YAML_MAX_DEPTH) {
-        rc = seer_errf(p->err, SEER_ELIMIT, "line %d: nested deeper than %d", no,
-                       YAML_MAX_DEPTH);
+        rc = seer_errf(p->err, SEER_ELIMIT, "line %d: nested deeper than %d", no, YAML_MAX_DEPTH);
         goto out;
     }
     if (*s == '[' || *s == '{') {
@@ -236,7 +234,8 @@ static int parse_flow(struct yp *p, const char **pp, bool in_flow, int no, cJSON
             if (*s == '\0') {
                 rc = seer_errf(p->err, SEER_EFORMAT,
                                "line %d: unterminated flow collection (it must close on its "
-                               "line)", no);
+                               "line)",
+                               no);
                 goto out;
             }
             if (is_map) {
@@ -255,8 +254,10 @@ static int parse_flow(struct yp *p, const char **pp, bool in_flow, int no, cJSON
                 }
                 s = skip_sp(s);
                 if (*s != ':' || !key[0]) {
-                    rc = seer_errf(p->err, SEER_EFORMAT, "line %d: expected 'key: value' in "
-                                   "flow mapping", no);
+                    rc = seer_errf(p->err, SEER_EFORMAT,
+                                   "line %d: expected 'key: value' in "
+                                   "flow mapping",
+                                   no);
                     goto out;
                 }
                 s++;
@@ -278,7 +279,8 @@ static int parse_flow(struct yp *p, const char **pp, bool in_flow, int no, cJSON
             if (*s == '\0') {
                 rc = seer_errf(p->err, SEER_EFORMAT,
                                "line %d: unterminated flow collection (it must close on its "
-                               "line)", no);
+                               "line)",
+                               no);
                 goto out;
             }
             if (*s == ',')
@@ -488,8 +490,7 @@ static int parse_node(struct yp *p, int indent, cJSON **out)
             cJSON_Delete(*out);
             *out = NULL;
             rc = seer_errf(p->err, SEER_EUNSUPPORTED,
-                           "line %d: multi-line plain scalars are not supported",
-                           p->ln[p->i].no);
+                           "line %d: multi-line plain scalars are not supported", p->ln[p->i].no);
         }
     }
     p->depth--;
@@ -544,8 +545,7 @@ int seer__yaml_parse(const char *text, size_t n, cJSON **out, struct seer_err *e
             goto out;
         if (s[ind] && strcmp(s + ind, "---") && strcmp(s + ind, "...")) {
             if (p.n == n_lines) {
-                rc = seer_errf(err, SEER_ELIMIT, "config has more than %d lines",
-                               YAML_MAX_LINES);
+                rc = seer_errf(err, SEER_ELIMIT, "config has more than %d lines", YAML_MAX_LINES);
                 goto out;
             }
             if (!strncmp(s + ind, "--- ", 4) || !strncmp(s + ind, "%", 1)) {
@@ -555,8 +555,7 @@ int seer__yaml_parse(const char *text, size_t n, cJSON **out, struct seer_err *e
             }
             p.ln[p.n++] = (struct line){.no = no, .indent = ind, .text = s + ind};
         } else if (!strcmp(s + ind, "---") && p.n > 0) {
-            rc = seer_errf(err, SEER_EUNSUPPORTED, "line %d: only one document is supported",
-                           no);
+            rc = seer_errf(err, SEER_EUNSUPPORTED, "line %d: only one document is supported", no);
             goto out;
         }
         s = nl ? nl + 1 : NULL;
