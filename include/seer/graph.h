@@ -64,6 +64,18 @@ enum seer_op {
     SEER_OP_SPARSE_TO_DENSE, /* in: indices, output_shape, values, default_value */
     SEER_OP_SPLITV,          /* in: x, size_splits, axis; n_out outputs */
     SEER_OP_SOFTMAX,         /* attrs.axis (last by default) */
+    /* TFLite's asymmetric uint8 ops: scale and zero point come from each tensor's q
+     * (the output's q is set by the importer), arithmetic as TFLite's integer kernels */
+    SEER_OP_QCONV2D,         /* in: x u8 NHWC, w u8 [CO,KH,KW,CI] (OHWI), [bias i32 [CO]] */
+    SEER_OP_QDEPTHWISE_CONV2D, /* in: x u8 NHWC, w u8 [1,KH,KW,C*M], [bias i32 [C*M]] */
+    SEER_OP_QCONCAT,         /* in: x0..xn-1 u8; attrs.axis; requantised to out's q */
+    SEER_OP_QLOGISTIC,       /* in: x u8; out u8 with scale 1/256, zero point 0 */
+    SEER_OP_DEQUANTIZE,      /* in: x u8/i8 (q) -> float32 */
+    SEER_OP_QUANTIZE,        /* in: x float32 or u8/i8 -> u8/i8 (attrs.dtype, out's q) */
+    SEER_OP_DETECTION_POSTPROCESS, /* TFLite_Detection_PostProcess: in: box encodings,
+                              * class scores, anchors, params f32[11] (see
+                              * kernels/ref/q_postprocess.c); out: boxes, classes,
+                              * scores, count (float32) */
     SEER_OP_COUNT,
 };
 
