@@ -4,6 +4,7 @@
  * message, a parsed manifest has every field the loader relies on in range, and nothing
  * leaks.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,21 @@
 #include "core/arena.h"
 #include "detect/detect_int.h"
 #include "repo/repo_int.h"
+
+/* True when path has a ".." component or is absolute: the loader must never see one. */
+static bool escapes(const char *path)
+{
+    if (path[0] == '/')
+        return true;
+    for (const char *p = path; *p;) {
+        size_t seg = strcspn(p, "/");
+
+        if (seg == 2 && p[0] == '.' && p[1] == '.')
+            return true;
+        p += seg + (p[seg] == '/');
+    }
+    return false;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 m.input.width > 16384 || m.input.height < 0 || m.max_detections < 1 ||
                 !(m.score_threshold >= 0.0f && m.score_threshold <= 1.0f) ||
                 !(m.input.std[0] > 0.0f && m.input.std[1] > 0.0f && m.input.std[2] > 0.0f) ||
-                strstr(m.model, "..") == m.model))
+                escapes(m.model) || (m.labels && escapes(m.labels))))
         abort();
     err.msg[0] = '\0';
     rc = seer__labels_parse((const char *)data, size, "labels.txt", a, &names, &n, &err);
