@@ -13,6 +13,7 @@ static const struct {
     {"models", seer_cli_models, "list installed models"},
     {"bench", seer_cli_bench, "time a model alone (median/min/max ms)"},
     {"eval", seer_cli_eval, "COCO detection metrics (mAP)"},
+    {"batch", seer_cli_batch, "batch prediction over many photos (resumable, sharded)"},
     {"serve", seer_cli_serve, "web app and prediction API (HTTP)"},
     {"user", seer_cli_user, "add, delete users or set passwords"},
     {"token", seer_cli_token, "create, revoke, list API tokens"},

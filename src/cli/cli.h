@@ -7,6 +7,7 @@ int seer_cli_detect(int argc, char **argv);
 int seer_cli_models(int argc, char **argv);
 int seer_cli_bench(int argc, char **argv);
 int seer_cli_eval(int argc, char **argv);
+int seer_cli_batch(int argc, char **argv);
 int seer_cli_serve(int argc, char **argv);
 int seer_cli_user(int argc, char **argv);
 int seer_cli_token(int argc, char **argv);
