@@ -240,6 +240,43 @@ TEST(conv_fused_bias_and_activations)
     ASSERT_VALUES(y, res_relu6, 7, 0);
 }
 
+/* Sum of (-1)(1 + 2^-11) + (1 + 2^-12)^2, one fused multiply-add at a time: the exact
+ * result is 2^-24, which a rounded product (1 + 2^-11) would cancel to 0. TensorFlow's
+ * CPU kernels accumulate this way, and the whole-model goldens depend on it. */
+TEST(conv_and_depthwise_accumulate_with_fma)
+{
+    const float a = -1.0f, b = 1.0f + 0x1p-11f, c = 1.0f + 0x1p-12f;
+    struct seer_graph *g = seer_graph_new();
+    float x[5 * 2], w[2 * 9];
+    int64_t xd[4] = {1, 1, 5, 2}, wd[4] = {1, 1, 2, 9};
+    int64_t dxd[4] = {1, 1, 2, 1}, dwd[4] = {1, 2, 1, 1};
+    float dx[2] = {a, c}, dw[2] = {b, c};
+    struct seer_err err;
+    int rc;
+
+    for (int p = 0; p < 5; p++) { /* 5 pixels: one 4-pixel block and one single */
+        x[2 * p] = a;
+        x[2 * p + 1] = c;
+    }
+    for (int o = 0; o < 9; o++) { /* 9 channels: one 8-channel block and a tail */
+        w[o] = b;
+        w[9 + o] = c;
+    }
+    struct seer_value *in[2] = {f32_input(g, "x", 4, xd, x), f32_const(g, "w", 4, wd, w)};
+    float *y = run1(add_node(g, SEER_OP_CONV2D, 2, in), &err, &rc);
+    ASSERT_OK(rc);
+    for (int i = 0; i < 45; i++)
+        ASSERT_EQ(y[i] == 0x1p-24f, 1);
+    seer_free(y);
+    /* Depthwise: the two products are the two taps of a 1x2 window. */
+    struct seer_value *din[2] = {f32_input(g, "dx", 4, dxd, dx), f32_const(g, "dw", 4, dwd, dw)};
+    y = run1(add_node(g, SEER_OP_DEPTHWISE_CONV2D, 2, din), &err, &rc);
+    ASSERT_OK(rc);
+    ASSERT_EQ(y[0] == 0x1p-24f, 1);
+    seer_free(y);
+    seer_graph_free(g);
+}
+
 /* ---- Conv2D and depthwise against a direct implementation ------------------------ */
 
 struct cparams {
@@ -564,6 +601,7 @@ TEST(conv_shape_errors_name_the_problem)
 T_MAIN(T_CASE(conv_out_dim_follows_tensorflow), T_CASE(conv_same_stride2_pad_placement),
        T_CASE(conv_valid_vs_same_sizes_on_odd_input), T_CASE(conv_dilation_2),
        T_CASE(conv_channels_hwio), T_CASE(conv_fused_bias_and_activations),
+       T_CASE(conv_and_depthwise_accumulate_with_fma),
        T_CASE(conv_matches_direct_on_random_odd_shapes), T_CASE(depthwise_multiplier_2_by_hand),
        T_CASE(depthwise_matches_direct_on_random_odd_shapes),
        T_CASE(conv_shape_errors_name_the_problem))
