@@ -819,6 +819,13 @@ TEST(real_centernet)
     ASSERT(top && top->n_out == 2);
     ASSERT(seer_value_of(node_named(g, "tower_0/floordiv")->in[0]) == seer_value_of(top->out[1]));
     ASSERT_EQ(node_named(g, "tower_0/concat_1")->n_in, 6);
+    /* Shape inference over the imported graph reaches the signature's output shapes. */
+    ASSERT_OK(seer_graph_prepare(g, &e));
+    ASSERT_EQ(g->outputs[0]->t.dims[3], 4);
+    ASSERT_EQ(g->outputs[1]->t.dims[3], 80);
+    ASSERT_EQ(g->outputs[2]->t.ndim, 3);
+    ASSERT_EQ(g->outputs[2]->t.dims[1], 100);
+    ASSERT_EQ(g->outputs[2]->t.dims[2], 6);
     seer_graph_free(g);
 }
 
@@ -852,6 +859,14 @@ TEST(real_nanodet)
     /* A zero-size weight ([0, 1]) loads as an empty constant. */
     struct seer_value *wh = seer_import_find_tensor(g, "PartitionedCall/Where");
     ASSERT(wh && wh->t.ndim == 2 && wh->t.dims[0] == 0);
+    /* Shape inference reaches the signature's shapes: [1, cells, 80 or 44] per stride. */
+    static const int64_t cells[] = {169, 169, 676, 2704, 676, 2704};
+    ASSERT_OK(seer_graph_prepare(g, &e));
+    for (int i = 0; i < 6; i++) {
+        ASSERT_EQ(g->outputs[i]->t.ndim, 3);
+        ASSERT_EQ(g->outputs[i]->t.dims[1], cells[i]);
+        ASSERT_EQ(g->outputs[i]->t.dims[2], i == 0 || i == 2 || i == 3 ? 80 : 44);
+    }
     seer_graph_free(g);
 }
 
