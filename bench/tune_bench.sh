@@ -71,8 +71,11 @@ hit() {
         END { if (!done) print n + 1 }'
 }
 
-have_optuna=0
-python3 -c 'import optuna' 2>/dev/null && have_optuna=1
+# Debian's package lands in the system python, which a pyenv shim may hide.
+have_optuna=0 py=python3
+for cand in python3 /usr/bin/python3; do
+    if "$cand" -c 'import optuna' 2>/dev/null; then have_optuna=1 py=$cand; break; fi
+done
 [ $have_optuna = 1 ] || echo "tune bench: python3-optuna not installed; TPE column skipped" >&2
 
 printf '%-10s %4s %10s | %-22s | %-22s | %-22s\n' function N optimum \
@@ -100,7 +103,7 @@ YAML
     done
     tpe="-"
     if [ $have_optuna = 1 ]; then
-        python3 bench/tune_optuna.py "$f" "$n" $seeds > "$T/tpe" 2>/dev/null
+        "$py" bench/tune_optuna.py "$f" "$n" $seeds > "$T/tpe" 2>/dev/null
         awk '{ print $1 }' "$T/tpe" > "$T/best.tpe"
         awk '{ print $2 }' "$T/tpe" > "$T/hit.tpe"
     fi

@@ -209,7 +209,10 @@ TEST(yaml_subset)
                     "- q\n"
                     "url: http://x/#frag\n"
                     "empty:\n"
-                    "t: true\n";
+                    "t: true\n"
+                    "multi: [1,   # a flow list over three lines\n"
+                    "   'x]', {k: v,\n"
+                    "   j: w}]\n";
     cJSON *root = NULL;
     struct seer_err e = {{0}};
 
@@ -217,7 +220,8 @@ TEST(yaml_subset)
     char *txt = cJSON_PrintUnformatted(root);
     ASSERT_STR(txt, "{\"a\":{\"b\":1,\"c d\":[\"x\",\"y z\",-2500]},\"list\":[[1,2],"
                     "{\"k\":\"v\",\"k2\":\"it's\"}],\"same\":[\"q\"],\"url\":\"http://x/#frag\","
-                    "\"empty\":null,\"t\":true}");
+                    "\"empty\":null,\"t\":true,\"multi\":[1,\"x]\",{\"k\":\"v\","
+                    "\"j\":\"w\"}]}");
     cJSON_free(txt);
     cJSON_Delete(root);
 }

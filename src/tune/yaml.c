@@ -81,6 +81,32 @@ static int strip_comment(char *t, int no, struct seer_err *err)
     return 0;
 }
 
+/* Open flow brackets left at the end of t (outside quotes); quotes are balanced here,
+ * strip_comment has checked. */
+static int flow_depth(const char *t)
+{
+    char quote = 0;
+    int depth = 0;
+
+    for (const char *c = t; *c; c++) {
+        if (quote) {
+            if (*c == quote && quote == '\'' && c[1] == '\'')
+                c++; /* '' is a quote inside single quotes */
+            else if (*c == quote)
+                quote = 0;
+            else if (quote == '"' && *c == '\\' && c[1])
+                c++;
+        } else if ((*c == '\'' || *c == '"') && scalar_start(t, c)) {
+            quote = *c;
+        } else if (*c == '[' || *c == '{') {
+            depth++;
+        } else if (*c == ']' || *c == '}') {
+            depth--;
+        }
+    }
+    return depth;
+}
+
 static bool is_number_text(const char *s)
 {
     const char *p = s;
@@ -500,7 +526,8 @@ static int parse_node(struct yp *p, int indent, cJSON **out)
 int seer__yaml_parse(const char *text, size_t n, cJSON **out, struct seer_err *err)
 {
     struct yp p = {.err = err};
-    char *copy = NULL;
+    char *copy = NULL, *pool = NULL;
+    size_t pool_n = 0;
     cJSON *root = NULL;
     int rc = 0, no = 0;
 
@@ -514,8 +541,10 @@ int seer__yaml_parse(const char *text, size_t n, cJSON **out, struct seer_err *e
     if (n_lines > YAML_MAX_LINES)
         n_lines = YAML_MAX_LINES;
     copy = seer_malloc(n + 1);
+    /* Joined lines gain at most one blank per line they absorb. */
+    pool = seer_malloc(2 * n + 2);
     p.ln = seer_calloc(n_lines, sizeof(*p.ln));
-    if (!copy || !p.ln) {
+    if (!copy || !p.ln || !pool) {
         rc = seer_errf(err, SEER_ENOMEM, "out of memory");
         goto out;
     }
@@ -553,7 +582,49 @@ int seer__yaml_parse(const char *text, size_t n, cJSON **out, struct seer_err *e
                                "line %d: directives and inline documents are not supported", no);
                 goto out;
             }
-            p.ln[p.n++] = (struct line){.no = no, .indent = ind, .text = s + ind};
+            char *lt = s + ind;
+            int first = no;
+
+            /* A flow collection may span lines: join them, as YAML folds them. */
+            if (flow_depth(lt) > 0) {
+                size_t k = strlen(lt);
+
+                memcpy(pool + pool_n, lt, k);
+                lt = pool + pool_n;
+                lt[k] = '\0';
+                while (flow_depth(lt) > 0 && nl) {
+                    char *t2 = nl + 1;
+
+                    nl = strchr(t2, '\n');
+                    if (nl)
+                        *nl = '\0';
+                    no++;
+                    if (nl && nl > t2 && nl[-1] == '\r')
+                        nl[-1] = '\0';
+                    while (*t2 == ' ' || *t2 == '\t')
+                        t2++;
+                    rc = strip_comment(t2, no, err);
+                    if (rc)
+                        goto out;
+                    lt[k] = '\0';
+                    if (*t2) {
+                        size_t k2 = strlen(t2);
+
+                        lt[k++] = ' ';
+                        memcpy(lt + k, t2, k2);
+                        k += k2;
+                        lt[k] = '\0';
+                    }
+                }
+                lt[k] = '\0';
+                pool_n += k + 1;
+                if (flow_depth(lt) > 0) {
+                    rc = seer_errf(err, SEER_EFORMAT, "line %d: unterminated flow collection",
+                                   first);
+                    goto out;
+                }
+            }
+            p.ln[p.n++] = (struct line){.no = first, .indent = ind, .text = lt};
         } else if (!strcmp(s + ind, "---") && p.n > 0) {
             rc = seer_errf(err, SEER_EUNSUPPORTED, "line %d: only one document is supported", no);
             goto out;
@@ -577,5 +648,6 @@ out:
     cJSON_Delete(root);
     seer_free(p.ln);
     seer_free(copy);
+    seer_free(pool);
     return rc;
 }
