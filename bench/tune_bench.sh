@@ -107,7 +107,7 @@ YAML
         awk '{ print $1 }' "$T/tpe" > "$T/best.tpe"
         awk '{ print $2 }' "$T/tpe" > "$T/hit.tpe"
     fi
-    fmt() { printf '%.6g / %s' "$(median < "$T/best.$1")" "$(median < "$T/hit.$1" | awk -v n="$n" '{ print $1 > n ? n "+" : $1 }')"; }
+    fmt() { printf '%.6g / %s' "$(median < "$T/best.$1")" "$(median < "$T/hit.$1" | awk -v n="$n" '{ print ($1 > n ? n "+" : $1) }')"; }
     printf '%-10s %4s %10s | %-22s | %-22s | %-22s\n' "$f" "$n" "$(optimum $f)" \
         "$(fmt ALGORITHM_UNSPECIFIED)" "$(fmt RANDOM_SEARCH)" "$([ $have_optuna = 1 ] && fmt tpe || echo "$tpe")"
 done
