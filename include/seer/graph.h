@@ -73,10 +73,27 @@ enum seer_op {
     SEER_OP_DEQUANTIZE,      /* in: x u8/i8 (q) -> float32 */
     SEER_OP_QUANTIZE,        /* in: x float32 or u8/i8 -> u8/i8 (attrs.dtype, out's q) */
     SEER_OP_DETECTION_POSTPROCESS, /* TFLite_Detection_PostProcess: in: box encodings,
-                              * class scores, anchors, params f32[11] (see
-                              * kernels/ref/q_postprocess.c); out: boxes, classes,
+                              * class scores, anchors, params f32[SEER_PP_COUNT]
+                              * (enum seer_pp_param); out: boxes, classes,
                               * scores, count (float32) */
     SEER_OP_COUNT,
+};
+
+/* The params input of SEER_OP_DETECTION_POSTPROCESS: float32[SEER_PP_COUNT], the options
+ * of TFLite's custom op (whole numbers for the counts, 0/1 for the flag). */
+enum seer_pp_param {
+    SEER_PP_MAX_DETECTIONS = 0,
+    SEER_PP_MAX_CLASSES_PER_DETECTION,
+    SEER_PP_DETECTIONS_PER_CLASS,
+    SEER_PP_USE_REGULAR_NMS,
+    SEER_PP_SCORE_THRESHOLD,
+    SEER_PP_IOU_THRESHOLD,
+    SEER_PP_NUM_CLASSES,
+    SEER_PP_Y_SCALE,
+    SEER_PP_X_SCALE,
+    SEER_PP_H_SCALE,
+    SEER_PP_W_SCALE,
+    SEER_PP_COUNT,
 };
 
 enum seer_padding {

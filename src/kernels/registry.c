@@ -46,11 +46,19 @@
     X(TOPK, topk, "TopKV2", false)                                                       \
     X(SPARSE_TO_DENSE, sparse_to_dense, "SparseToDense", false)                          \
     X(SPLITV, splitv, "SplitV", false)                                                   \
-    X(SOFTMAX, softmax, "Softmax", true)
+    X(SOFTMAX, softmax, "Softmax", true)                                                 \
+    X(QCONV2D, qconv2d, "CONV_2D (uint8)", true)                                         \
+    X(QDEPTHWISE_CONV2D, qdepthwise_conv2d, "DEPTHWISE_CONV_2D (uint8)", true)           \
+    X(QCONCAT, qconcat, "CONCATENATION (uint8)", true)                                   \
+    X(QLOGISTIC, qlogistic, "LOGISTIC (uint8)", true)                                    \
+    X(DEQUANTIZE, dequantize, "DEQUANTIZE", true)                                        \
+    X(QUANTIZE, quantize, "QUANTIZE", true)                                              \
+    X(DETECTION_POSTPROCESS, detection_postprocess, "TFLite_Detection_PostProcess", false)
 
 #define DECL(E, f, n, par) SEER_DECLARE_OP(f);
 OPS(DECL)
 #undef DECL
+size_t seer_scratch_detection_postprocess(const struct seer_node *nd);
 
 static struct seer_op_info table[SEER_OP_COUNT];
 static const char *names[SEER_OP_COUNT];
@@ -63,6 +71,8 @@ static void fill(void)
                                                NULL, par};
     OPS(ROW)
 #undef ROW
+    /* Ops whose reference kernel needs planned scratch memory. */
+    table[SEER_OP_DETECTION_POSTPROCESS].scratch = seer_scratch_detection_postprocess;
 }
 
 const struct seer_op_info *seer_op_info(enum seer_op op)
