@@ -43,8 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = seer__manifest_parse((const char *)data, size, a, &m, &err);
     if (rc && !err.msg[0])
         abort();
-    if (!rc && (!m.format || !m.model || !m.family || m.input.width < 0 ||
-                m.input.width > 16384 || m.input.height < 0 || m.max_detections < 1 ||
+    if (!rc && (!m.format || !m.model || !m.family || m.input.width < 0 || m.input.width > 16384 ||
+                m.input.height < 0 || m.max_detections < 1 ||
                 !(m.score_threshold >= 0.0f && m.score_threshold <= 1.0f) ||
                 !(m.input.std[0] > 0.0f && m.input.std[1] > 0.0f && m.input.std[2] > 0.0f) ||
                 escapes(m.model) || (m.labels && escapes(m.labels))))

@@ -84,8 +84,8 @@ TEST(coco_ids_match_annotations)
 
         if (strcmp(seer__coco80_name(i), name) || seer__coco91_id(i) != id) {
             cJSON_Delete(j);
-            T_FAILF("class %d: %s/%d vs COCO %s/%d", i, seer__coco80_name(i),
-                    seer__coco91_id(i), name, id);
+            T_FAILF("class %d: %s/%d vs COCO %s/%d", i, seer__coco80_name(i), seer__coco91_id(i),
+                    name, id);
         }
         i++;
     }
@@ -109,8 +109,7 @@ TEST(labels_file_parse)
     ASSERT_EQ(n, 2);
     ASSERT_OK(seer__labels_parse("", 0, "labels.txt", a, &v, &n, &err));
     ASSERT_EQ(n, 0);
-    ASSERT_EQ(seer__labels_parse("a\n\nb\n", 5, "labels.txt", a, &v, &n, &err),
-              SEER_EFORMAT);
+    ASSERT_EQ(seer__labels_parse("a\n\nb\n", 5, "labels.txt", a, &v, &n, &err), SEER_EFORMAT);
     ASSERT(strstr(err.msg, "labels.txt: line 2"));
     ASSERT_EQ(seer__labels_parse("a\0b", 3, "l.txt", a, &v, &n, &err), SEER_EFORMAT);
     ASSERT(strstr(err.msg, "l.txt"));
@@ -208,10 +207,9 @@ static void tensor3(struct seer_tensor *t, int64_t a, int64_t b, int64_t c, floa
 TEST(centernet_maps_to_original_pixels)
 {
     float rows[5][6] = {
-        {10, 20, 30, 40, 0.5f, 16},
-        {0, 0, 512, 512, 0.9f, 0},
-        {1, 1, 2, 2, 0.3f, 2},          /* at the threshold: not above it */
-        {-5, 100, 600, 200, 0.5f, 3},   /* ties row 0, comes after it; not clipped */
+        {10, 20, 30, 40, 0.5f, 16},   {0, 0, 512, 512, 0.9f, 0},
+        {1, 1, 2, 2, 0.3f, 2},        /* at the threshold: not above it */
+        {-5, 100, 600, 200, 0.5f, 3}, /* ties row 0, comes after it; not clipped */
         {1, 1, 2, 2, NAN, 1},
     };
     struct seer__decode_args da = {512, 512, 1024, 256, 0.3f, 0.6f, 100, 80};
@@ -406,8 +404,8 @@ TEST(nanodet_top_1000_cells)
 
 /* ---- end to end ---- */
 
-static const char *const photos[] = {"dog.jpg",    "eagle.jpg",  "giraffe.jpg", "horses.jpg",
-                                     "kite.jpg",   "person.jpg", "scream.jpg"};
+static const char *const photos[] = {"dog.jpg",  "eagle.jpg",  "giraffe.jpg", "horses.jpg",
+                                     "kite.jpg", "person.jpg", "scream.jpg"};
 
 /* The default models as scripts/setup installs them, or NULL with why in *why. */
 static struct seer_model *load_model(const char *name, char *why, size_t n)
@@ -496,9 +494,8 @@ static int compare_sets(const struct ref_det *r, int nr, const struct seer_dets 
             *worst_score = fmax(*worst_score, fabs(d->d[best].score - r[i].score));
         } else if (!(r[i].score - thr <= tol_score ||
                      (cut_r >= 0 && r[i].score - cut_r <= tol_score))) {
-            printf("    %s: reference class %d %.6f [%.2f %.2f %.2f %.2f] has no match\n",
-                   what, r[i].cls, r[i].score, r[i].box[0], r[i].box[1], r[i].box[2],
-                   r[i].box[3]);
+            printf("    %s: reference class %d %.6f [%.2f %.2f %.2f %.2f] has no match\n", what,
+                   r[i].cls, r[i].score, r[i].box[0], r[i].box[1], r[i].box[2], r[i].box[3]);
             bad++;
         }
     }
@@ -551,10 +548,9 @@ static int ref_for_photo(const cJSON *ref, const char *file, struct ref_det *r, 
  * a different NMS IoU or top-k rule all move boxes by pixels or drop detections).
  */
 #define TOL_SCORE 1e-4
-#define TOL_BOX 0.05
+#define TOL_BOX   0.05
 
-static bool has_label(const struct seer_dets *d, const char *label, float min_score,
-                      float *box)
+static bool has_label(const struct seer_dets *d, const char *label, float min_score, float *box)
 {
     for (int i = 0; i < d->n; i++) {
         if (d->d[i].score > min_score && !strcmp(d->d[i].label, label)) {
@@ -649,8 +645,7 @@ static void check_model(const char *name)
         for (int i = 1; i < d.n; i++)
             bad += d.d[i].score > d.d[i - 1].score;
         snprintf(path, sizeof(path), "%s %s", name, photos[p]);
-        bad += compare_sets(r, nr, &d, 0.05f, 100, TOL_SCORE, TOL_BOX, &worst_s, &worst_b,
-                            path);
+        bad += compare_sets(r, nr, &d, 0.05f, 100, TOL_SCORE, TOL_BOX, &worst_s, &worst_b, path);
     }
     printf("    %s: worst matched difference %.2g in score, %.3g px in box\n", name, worst_s,
            worst_b);
@@ -671,8 +666,8 @@ static void check_model(const char *name)
             printf("    %s via seer_detect_bytes: %s\n", name, miss);
         bad += d.width != 768 || d.height != 576 || miss;
         for (int i = 0; i < d.n; i++)
-            bad += !(d.d[i].score > 0.3f &&
-                     d.d[i].category_id == seer__coco91_id(d.d[i].class_index));
+            bad +=
+                !(d.d[i].score > 0.3f && d.d[i].category_id == seer__coco91_id(d.d[i].class_index));
     }
     /* Labels borrow from the model: release it only after the checks. */
     seer_model_unref(m);
@@ -756,8 +751,7 @@ TEST(e2e_grayscale_coco_photo)
         ASSERT_EQ(d.height, 640);
         ASSERT(nr > 0);
         /* Boxes rebuilt from rounded [x, y, w, h] carry up to 1e-4 of extra rounding. */
-        rc = compare_sets(r, nr, &d, 0.05f, 100, TOL_SCORE, TOL_BOX + 2e-4, &ws, &wb,
-                          names[k]);
+        rc = compare_sets(r, nr, &d, 0.05f, 100, TOL_SCORE, TOL_BOX + 2e-4, &ws, &wb, names[k]);
         seer_arena_free(a);
         ASSERT_EQ(rc, 0);
     }

@@ -193,8 +193,7 @@ TEST(manifest_bad_fields_are_named)
 
         if (rc != SEER_EFORMAT || !strstr(err.msg, bad[i].msg)) {
             seer_arena_free(a);
-            T_FAILF("case %zu: rc %d, message \"%s\", wanted \"%s\"", i, rc, err.msg,
-                    bad[i].msg);
+            T_FAILF("case %zu: rc %d, message \"%s\", wanted \"%s\"", i, rc, err.msg, bad[i].msg);
         }
     }
     seer_arena_free(a);
@@ -368,8 +367,8 @@ TEST(model_load_labels_and_plans)
     for (int i = 0; i < 80; i++) {
         static const char *const some[] = {"person", "bicycle", "car"};
 
-        len += (size_t)snprintf(labels + len, sizeof(labels) - len, "%s%s",
-                                i < 3 ? some[i] : "x", i == 0 ? "\r\n" : "\n");
+        len += (size_t)snprintf(labels + len, sizeof(labels) - len, "%s%s", i < 3 ? some[i] : "x",
+                                i == 0 ? "\r\n" : "\n");
     }
     ASSERT(write_tiny(d, "{\"format\": \"tfjs\", \"model\": \"model.json\", \"labels\": "
                          "\"labels.txt\", \"label_ids\": \"coco91\"}"));
@@ -418,8 +417,8 @@ TEST(model_load_errors_name_the_problem)
         {"{\"format\": \"tfjs\", \"model\": \"model.json\", \"input\": {\"width\": 0, "
          "\"height\": 1}}",
          "/seer.json: input.width must be a positive integer", SEER_EFORMAT},
-        {"{\"format\": \"tfjs\", \"model\": \"model.json\", \"labels\": \"nope.txt\"}",
-         "nope.txt", SEER_ENOTFOUND},
+        {"{\"format\": \"tfjs\", \"model\": \"model.json\", \"labels\": \"nope.txt\"}", "nope.txt",
+         SEER_ENOTFOUND},
         {"{\"format\": \"tfjs\", \"model\": \"missing.json\"}", "missing.json", SEER_ENOTFOUND},
         {"{\"format\": \"tfjs\", \"model\": \"model.json\", \"family\": \"centernet\", "
          "\"input\": {\"width\": 512, \"height\": 512}}",

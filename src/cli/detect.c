@@ -35,23 +35,22 @@ struct detect_cli {
 
 static void detect_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: seer detect [--json] [--model NAME|PATH] [--models DIR] [--threshold T]\n"
-            "                   [--max N] [--threads N] [--draw OUT.png] FILE...\n"
-            "\n"
-            "  --json            one JSON object per photo (JSON Lines):\n"
-            "                    {\"image\", \"width\", \"height\", \"model\", \"version\", "
-            "\"time_ms\",\n"
-            "                     \"detections\": [{\"label\", \"category_id\", \"score\", "
-            "\"box\": [x_min, y_min, x_max, y_max]}]}\n"
-            "  --model NAME|PATH a model in the repository (default centernet), or a model "
-            "folder\n"
-            "  --models DIR      the model repository (default ./models)\n"
-            "  --threshold T     keep scores above T (default: the model's manifest)\n"
-            "  --max N           at most N detections per photo (default: the manifest)\n"
-            "  --threads N       threads per inference (default: every CPU)\n"
-            "  --draw OUT.png    write the photo with labelled boxes; with several photos,\n"
-            "                    photo i (from 1) goes to OUT-i.png\n");
+    fprintf(f, "usage: seer detect [--json] [--model NAME|PATH] [--models DIR] [--threshold T]\n"
+               "                   [--max N] [--threads N] [--draw OUT.png] FILE...\n"
+               "\n"
+               "  --json            one JSON object per photo (JSON Lines):\n"
+               "                    {\"image\", \"width\", \"height\", \"model\", \"version\", "
+               "\"time_ms\",\n"
+               "                     \"detections\": [{\"label\", \"category_id\", \"score\", "
+               "\"box\": [x_min, y_min, x_max, y_max]}]}\n"
+               "  --model NAME|PATH a model in the repository (default centernet), or a model "
+               "folder\n"
+               "  --models DIR      the model repository (default ./models)\n"
+               "  --threshold T     keep scores above T (default: the model's manifest)\n"
+               "  --max N           at most N detections per photo (default: the manifest)\n"
+               "  --threads N       threads per inference (default: every CPU)\n"
+               "  --draw OUT.png    write the photo with labelled boxes; with several photos,\n"
+               "                    photo i (from 1) goes to OUT-i.png\n");
 }
 
 /* "--name value" or "--name=value". */
@@ -230,8 +229,8 @@ static void print_table(const char *path, const struct seer_model *m, const stru
     for (int i = 0; i < d->n; i++) {
         const struct seer_det *e = &d->d[i];
 
-        printf("  %-16s %6.4f  %7.1f %7.1f %7.1f %7.1f\n", e->label, e->score, e->box[0],
-               e->box[1], e->box[2], e->box[3]);
+        printf("  %-16s %6.4f  %7.1f %7.1f %7.1f %7.1f\n", e->label, e->score, e->box[0], e->box[1],
+               e->box[2], e->box[3]);
     }
 }
 
@@ -301,8 +300,8 @@ static char *draw_path(struct seer_arena *a, const char *out, int i, int n)
 }
 
 /* One photo, start to finish. Errors go to err for the caller to print. */
-static int detect_one(struct seer_model *m, const struct detect_cli *o, const char *path,
-                      int idx, int n_files, struct seer_arena *a, struct seer_err *err)
+static int detect_one(struct seer_model *m, const struct detect_cli *o, const char *path, int idx,
+                      int n_files, struct seer_arena *a, struct seer_err *err)
 {
     struct seer_detect_opts dopt = seer_detect_defaults();
     struct seer_dets d;
@@ -399,8 +398,7 @@ int seer_cli_detect(int argc, char **argv)
 
 static const char *state_name(enum seer_model_state s)
 {
-    return s == SEER_MODEL_AVAILABLE ? "AVAILABLE" : s == SEER_MODEL_FAILED ? "FAILED"
-                                                                            : "LOADING";
+    return s == SEER_MODEL_AVAILABLE ? "AVAILABLE" : s == SEER_MODEL_FAILED ? "FAILED" : "LOADING";
 }
 
 int seer_cli_models(int argc, char **argv)
@@ -425,8 +423,10 @@ int seer_cli_models(int argc, char **argv)
         } else if (opt_value(argc, argv, &i, "--models", &v) && v) {
             models = v;
         } else {
-            fprintf(stderr, "seer models: unknown or incomplete option '%s'\n"
-                            "usage: seer models [--models DIR] [--json]\n", argv[i]);
+            fprintf(stderr,
+                    "seer models: unknown or incomplete option '%s'\n"
+                    "usage: seer models [--models DIR] [--json]\n",
+                    argv[i]);
             return 2;
         }
     }

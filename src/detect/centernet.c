@@ -21,8 +21,8 @@ int seer__centernet_decode(const struct seer_tensor *det, const struct seer__dec
 
     *out = NULL;
     *n = 0;
-    if (det->dtype != SEER_DTYPE_F32 || det->ndim != 3 || det->dims[0] != 1 ||
-        det->dims[2] != 6 || det->dims[1] < 0 || det->dims[1] > 1000000) {
+    if (det->dtype != SEER_DTYPE_F32 || det->ndim != 3 || det->dims[0] != 1 || det->dims[2] != 6 ||
+        det->dims[1] < 0 || det->dims[1] > 1000000) {
         char s[96];
         return seer_errf(err, SEER_EFORMAT,
                          "centernet: detections output is %s %s, expected float32 [1,N,6]",

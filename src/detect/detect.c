@@ -20,21 +20,18 @@ static double now_ms(void)
 }
 
 typedef int (*decode_fn)(const struct seer_plan *p, const struct seer__decode_args *da,
-                         struct seer_arena *a, struct seer_det **out, int *n,
-                         struct seer_err *err);
+                         struct seer_arena *a, struct seer_det **out, int *n, struct seer_err *err);
 
 static bool is_rows6(const struct seer_tensor *t)
 {
-    return t && t->dtype == SEER_DTYPE_F32 && t->ndim == 3 && t->dims[0] == 1 &&
-           t->dims[2] == 6;
+    return t && t->dtype == SEER_DTYPE_F32 && t->ndim == 3 && t->dims[0] == 1 && t->dims[2] == 6;
 }
 
 /* CenterNet's graph names its box output "<scope>/detections"; the TF.js export calls it
  * tower_0/detections. Falling back to the only [1,N,6] output covers re-exports that
  * rename the scope. */
 static int dec_centernet(const struct seer_plan *p, const struct seer__decode_args *da,
-                         struct seer_arena *a, struct seer_det **out, int *n,
-                         struct seer_err *err)
+                         struct seer_arena *a, struct seer_det **out, int *n, struct seer_err *err)
 {
     int idx = seer_plan_find_output(p, "tower_0/detections");
 
@@ -48,12 +45,11 @@ static int dec_centernet(const struct seer_plan *p, const struct seer__decode_ar
 }
 
 static int dec_nanodet(const struct seer_plan *p, const struct seer__decode_args *da,
-                       struct seer_arena *a, struct seer_det **out, int *n,
-                       struct seer_err *err)
+                       struct seer_arena *a, struct seer_det **out, int *n, struct seer_err *err)
 {
     int n_out = seer_plan_n_outputs(p);
-    const struct seer_tensor **outs = seer_arena_array(a, (size_t)(n_out > 0 ? n_out : 1),
-                                                       sizeof(*outs));
+    const struct seer_tensor **outs =
+        seer_arena_array(a, (size_t)(n_out > 0 ? n_out : 1), sizeof(*outs));
 
     if (!outs)
         return seer_errf(err, SEER_ENOMEM, "nanodet: out of memory");
@@ -121,8 +117,8 @@ static int attach_labels(struct seer_model *m, struct seer_det *d, int n, struct
 }
 
 int seer_detect_image(struct seer_model *m, const struct seer_image *img,
-                      const struct seer_detect_opts *o, struct seer_arena *a,
-                      struct seer_dets *out, struct seer_err *err)
+                      const struct seer_detect_opts *o, struct seer_arena *a, struct seer_dets *out,
+                      struct seer_err *err)
 {
     const struct seer_manifest *man = seer_model_manifest(m);
     struct seer_detect_opts opts = o ? *o : seer_detect_defaults();
@@ -134,9 +130,8 @@ int seer_detect_image(struct seer_model *m, const struct seer_image *img,
 
     memset(out, 0, sizeof(*out));
     if (!decode)
-        return seer_errf(err, SEER_EUNSUPPORTED,
-                         "model '%s': family '%s' has no detection decoder", seer_model_name(m),
-                         man->family);
+        return seer_errf(err, SEER_EUNSUPPORTED, "model '%s': family '%s' has no detection decoder",
+                         seer_model_name(m), man->family);
     if (!img || !img->px || img->width <= 0 || img->height <= 0)
         return seer_errf(err, SEER_EINVAL, "empty image");
     da.in_w = man->input.width;
@@ -145,8 +140,7 @@ int seer_detect_image(struct seer_model *m, const struct seer_image *img,
      * scaled it down (JPEG DCT scaling): only the ratio to the input matters. */
     da.orig_w = img->orig_width > 0 ? img->orig_width : img->width;
     da.orig_h = img->orig_height > 0 ? img->orig_height : img->height;
-    da.score_threshold = opts.score_threshold >= 0.0f ? opts.score_threshold
-                                                      : man->score_threshold;
+    da.score_threshold = opts.score_threshold >= 0.0f ? opts.score_threshold : man->score_threshold;
     da.iou_threshold = opts.iou_threshold >= 0.0f ? opts.iou_threshold : man->iou_threshold;
     da.max_detections = opts.max_detections > 0 ? opts.max_detections : man->max_detections;
     da.n_classes = seer_model_n_labels(m);
@@ -180,8 +174,8 @@ out:
 }
 
 int seer_detect_bytes(struct seer_model *m, const uint8_t *p, size_t n, int64_t max_pixels,
-                      const struct seer_detect_opts *o, struct seer_arena *a,
-                      struct seer_dets *out, struct seer_err *err)
+                      const struct seer_detect_opts *o, struct seer_arena *a, struct seer_dets *out,
+                      struct seer_err *err)
 {
     const struct seer_manifest *man = seer_model_manifest(m);
     struct seer_image_opts io = {0};

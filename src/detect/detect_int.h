@@ -53,12 +53,12 @@ void seer__dets_sort(struct seer_det *d, int n);
 /* ---- family decoders ---- */
 
 struct seer__decode_args {
-    int in_w, in_h;           /* model input size: the units of the raw boxes */
-    int orig_w, orig_h;       /* boxes are mapped to these pixels */
-    float score_threshold;    /* keep scores > this */
-    float iou_threshold;      /* NMS, for families that need one */
-    int max_detections;       /* > 0 */
-    int n_classes;            /* labels of the model (0: unknown) */
+    int in_w, in_h;        /* model input size: the units of the raw boxes */
+    int orig_w, orig_h;    /* boxes are mapped to these pixels */
+    float score_threshold; /* keep scores > this */
+    float iou_threshold;   /* NMS, for families that need one */
+    int max_detections;    /* > 0 */
+    int n_classes;         /* labels of the model (0: unknown) */
 };
 
 /* CenterNet: det is the graph's [1, N, 6] detections output, rows [x1, y1, x2, y2, score,

@@ -13,17 +13,17 @@
 #include "core/arena.h"
 #include "detect/detect_int.h"
 
-#define N_LEVELS 3
-#define N_BINS (SEER__NANODET_REG_MAX + 1)
-#define BOX_CH (4 * N_BINS)
+#define N_LEVELS  3
+#define N_BINS    (SEER__NANODET_REG_MAX + 1)
+#define BOX_CH    (4 * N_BINS)
 #define TOP_CELLS 1000
 
 static const int strides[N_LEVELS] = {8, 16, 32};
 
 struct level {
     int stride, gw, gh, cells;
-    const float *cls;         /* [cells, n_cls] */
-    const float *box;         /* [cells, 4 * N_BINS] */
+    const float *cls; /* [cells, n_cls] */
+    const float *box; /* [cells, 4 * N_BINS] */
 };
 
 static bool is_f32_3d(const struct seer_tensor *t, int64_t cells)
@@ -56,11 +56,11 @@ static int find_levels(const struct seer_tensor *const *outs, int n_outs,
             } else if (t->dims[2] != BOX_CH && !lv[l].cls) {
                 if (*n_cls >= 0 && t->dims[2] != *n_cls)
                     return seer_errf(err, SEER_EFORMAT,
-                                     "nanodet: stride %d scores %lld classes, stride %d %d",
-                                     s, (long long)t->dims[2], strides[0], *n_cls);
+                                     "nanodet: stride %d scores %lld classes, stride %d %d", s,
+                                     (long long)t->dims[2], strides[0], *n_cls);
                 if (t->dims[2] < 1 || t->dims[2] > 100000)
-                    return seer_errf(err, SEER_EFORMAT, "nanodet: stride %d has %lld classes",
-                                     s, (long long)t->dims[2]);
+                    return seer_errf(err, SEER_EFORMAT, "nanodet: stride %d has %lld classes", s,
+                                     (long long)t->dims[2]);
                 lv[l].cls = t->data;
                 *n_cls = (int)t->dims[2];
             }
@@ -72,8 +72,10 @@ static int find_levels(const struct seer_tensor *const *outs, int n_outs,
                              lv[l].cells, lv[l].cells, BOX_CH, s, da->in_w, da->in_h);
     }
     if (da->n_classes > 0 && *n_cls != da->n_classes)
-        return seer_errf(err, SEER_EFORMAT, "nanodet: the model scores %d classes but has %d "
-                         "labels", *n_cls, da->n_classes);
+        return seer_errf(err, SEER_EFORMAT,
+                         "nanodet: the model scores %d classes but has %d "
+                         "labels",
+                         *n_cls, da->n_classes);
     return SEER_OK;
 }
 

@@ -79,8 +79,8 @@ int seer__nms(const struct seer_det *d, int n, float iou_threshold, int max_keep
         for (int j = 0; j < n_keep && !suppressed; j++) {
             const struct seer_det *kd = &d[keep[j]];
 
-            suppressed = kd->class_index == c->class_index &&
-                         seer__iou(kd->box, c->box) > iou_threshold;
+            suppressed =
+                kd->class_index == c->class_index && seer__iou(kd->box, c->box) > iou_threshold;
         }
         if (!suppressed)
             keep[n_keep++] = o[k].i;

@@ -22,8 +22,7 @@
 #define MAX_DETECTIONS 10000
 
 static const char *const formats[] = {"tfjs", "tflite", "graphdef", "savedmodel", "onnx", NULL};
-static const char *const families[] = {"centernet", "nanodet", "ssd", "tf-od-api", "generic",
-                                       NULL};
+static const char *const families[] = {"centernet", "nanodet", "ssd", "tf-od-api", "generic", NULL};
 static const char *const layouts[] = {"NHWC", "NCHW", NULL};
 static const char *const dtypes[] = {"float32", "uint8", NULL};
 static const char *const channels[] = {"RGB", "BGR", NULL};
@@ -126,8 +125,8 @@ static int get_file(const cJSON *o, const char *key, bool required, struct seer_
     return SEER_OK;
 }
 
-static int get_int(const cJSON *o, const char *key, const char *path, int lo, int hi,
-                   bool required, int *out, struct seer_err *err)
+static int get_int(const cJSON *o, const char *key, const char *path, int lo, int hi, bool required,
+                   int *out, struct seer_err *err)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     double d;
@@ -140,10 +139,10 @@ static int get_int(const cJSON *o, const char *key, const char *path, int lo, in
     d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
     if (!(d >= lo && d <= hi) || d != floor(d)) {
         if (lo == 1)
-            return seer_errf(err, SEER_EFORMAT,
-                             MF ": %s must be a positive integer (at most %d)", path, hi);
-        return seer_errf(err, SEER_EFORMAT, MF ": %s must be an integer from %d to %d", path,
-                         lo, hi);
+            return seer_errf(err, SEER_EFORMAT, MF ": %s must be a positive integer (at most %d)",
+                             path, hi);
+        return seer_errf(err, SEER_EFORMAT, MF ": %s must be an integer from %d to %d", path, lo,
+                         hi);
     }
     *out = (int)d;
     return SEER_OK;
@@ -164,8 +163,8 @@ static int get_unit(const cJSON *o, const char *key, const char *path, float *ou
 
 /* mean / std: three numbers (one per channel, in the tensor's channel order) or one
  * number for all three. std must be positive: it divides. */
-static int get_triple(const cJSON *o, const char *key, const char *path, bool positive,
-                      float *out, struct seer_err *err)
+static int get_triple(const cJSON *o, const char *key, const char *path, bool positive, float *out,
+                      struct seer_err *err)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     double d[3];
@@ -214,27 +213,23 @@ static int check_keys(const cJSON *o, const char *prefix, const char *const *kno
 static int parse_input(const cJSON *in, struct seer_arena *a, struct seer_manifest *m,
                        struct seer_err *err)
 {
-    static const char *const keys[] = {"width",    "height", "layout", "dtype",
-                                       "channels", "mean",   "std",    "resize",
-                                       "interpolation", NULL};
+    static const char *const keys[] = {"width", "height", "layout", "dtype",         "channels",
+                                       "mean",  "std",    "resize", "interpolation", NULL};
     const char *layout = NULL, *chans = NULL;
     int rc;
 
     if (!cJSON_IsObject(in))
         return seer_errf(err, SEER_EFORMAT, MF ": input must be an object");
     if ((rc = check_keys(in, "input.", keys, err)) ||
-        (rc = get_int(in, "width", "input.width", 1, MAX_INPUT_SIDE, true, &m->input.width,
+        (rc = get_int(in, "width", "input.width", 1, MAX_INPUT_SIDE, true, &m->input.width, err)) ||
+        (rc = get_int(in, "height", "input.height", 1, MAX_INPUT_SIDE, true, &m->input.height,
                       err)) ||
-        (rc = get_int(in, "height", "input.height", 1, MAX_INPUT_SIDE, true,
-                      &m->input.height, err)) ||
         (rc = get_choice(in, "layout", "input.layout", false, layouts, a, &layout, err)) ||
-        (rc = get_choice(in, "dtype", "input.dtype", false, dtypes, a, &m->input.dtype,
-                         err)) ||
+        (rc = get_choice(in, "dtype", "input.dtype", false, dtypes, a, &m->input.dtype, err)) ||
         (rc = get_choice(in, "channels", "input.channels", false, channels, a, &chans, err)) ||
         (rc = get_triple(in, "mean", "input.mean", false, m->input.mean, err)) ||
         (rc = get_triple(in, "std", "input.std", true, m->input.std, err)) ||
-        (rc = get_choice(in, "resize", "input.resize", false, resizes, a, &m->input.resize,
-                         err)) ||
+        (rc = get_choice(in, "resize", "input.resize", false, resizes, a, &m->input.resize, err)) ||
         (rc = get_choice(in, "interpolation", "input.interpolation", false, interps, a,
                          &m->input.interpolation, err)))
         return rc;
@@ -248,8 +243,7 @@ static int parse_input(const cJSON *in, struct seer_arena *a, struct seer_manife
 
 static int parse_defaults(const cJSON *df, struct seer_manifest *m, struct seer_err *err)
 {
-    static const char *const keys[] = {"score_threshold", "iou_threshold", "max_detections",
-                                       NULL};
+    static const char *const keys[] = {"score_threshold", "iou_threshold", "max_detections", NULL};
     int rc;
 
     if (!cJSON_IsObject(df))
@@ -257,18 +251,17 @@ static int parse_defaults(const cJSON *df, struct seer_manifest *m, struct seer_
     if ((rc = check_keys(df, "defaults.", keys, err)) ||
         (rc = get_unit(df, "score_threshold", "defaults.score_threshold", &m->score_threshold,
                        err)) ||
-        (rc = get_unit(df, "iou_threshold", "defaults.iou_threshold", &m->iou_threshold,
-                       err)) ||
-        (rc = get_int(df, "max_detections", "defaults.max_detections", 1, MAX_DETECTIONS,
-                      false, &m->max_detections, err)))
+        (rc = get_unit(df, "iou_threshold", "defaults.iou_threshold", &m->iou_threshold, err)) ||
+        (rc = get_int(df, "max_detections", "defaults.max_detections", 1, MAX_DETECTIONS, false,
+                      &m->max_detections, err)))
         return rc;
     return SEER_OK;
 }
 
-int seer__manifest_parse(const char *text, size_t n, struct seer_arena *a,
-                         struct seer_manifest *m, struct seer_err *err)
+int seer__manifest_parse(const char *text, size_t n, struct seer_arena *a, struct seer_manifest *m,
+                         struct seer_err *err)
 {
-    static const char *const keys[] = {"format", "model",     "family",   "input", "labels",
+    static const char *const keys[] = {"format",    "model",    "family", "input", "labels",
                                        "label_ids", "defaults", "source", NULL};
     struct seer_manifest tmp;
     const char *end = NULL;
@@ -368,8 +361,8 @@ int seer__manifest_default(const char *dir, struct seer_arena *a, struct seer_ma
             char **nn = nc <= 65536 ? seer_realloc(names, nc * sizeof(*names)) : NULL;
 
             if (!nn) {
-                rc = seer_errf(err, nc <= 65536 ? SEER_ENOMEM : SEER_ELIMIT,
-                               "%s: too many files", dir);
+                rc = seer_errf(err, nc <= 65536 ? SEER_ENOMEM : SEER_ELIMIT, "%s: too many files",
+                               dir);
                 goto out;
             }
             names = nn;
@@ -397,7 +390,8 @@ int seer__manifest_default(const char *dir, struct seer_arena *a, struct seer_ma
     }
     rc = seer_errf(err, SEER_ENOTFOUND,
                    "%s: no " MF " and no model file (model.json, saved_model.pb, *.pb, "
-                   "*.tflite, *.onnx)", dir);
+                   "*.tflite, *.onnx)",
+                   dir);
 out:
     for (size_t i = 0; i < n; i++)
         seer_free(names[i]);

@@ -29,17 +29,17 @@
 
 struct seer_model {
     atomic_int refs;
-    struct seer_arena *arena;  /* owns name, dir, manifest strings, labels, ids */
+    struct seer_arena *arena; /* owns name, dir, manifest strings, labels, ids */
     const char *name, *dir;
     int version;
     struct seer_manifest man;
-    struct seer_graph *graph;  /* owns */
-    const char **labels;       /* n_labels names */
-    int *ids;                  /* category id per label */
+    struct seer_graph *graph; /* owns */
+    const char **labels;      /* n_labels names */
+    int *ids;                 /* category id per label */
     int n_labels;
     struct seer_plan_opts popts;
-    pthread_mutex_t mu;        /* guards idle, n_idle, cap_idle */
-    struct seer_plan **idle;   /* owns the plans nobody is using */
+    pthread_mutex_t mu;      /* guards idle, n_idle, cap_idle */
+    struct seer_plan **idle; /* owns the plans nobody is using */
     int n_idle, cap_idle;
 };
 
@@ -77,9 +77,8 @@ void seer_model_unref(struct seer_model *m)
 
 /* The one place that maps a manifest format to its importer. Formats whose importer has
  * not been written yet are refused here with a clear message. */
-static int import_graph(const struct seer_model *m, const char *path,
-                        const struct seer_limits *lim, struct seer_graph **g,
-                        struct seer_err *err)
+static int import_graph(const struct seer_model *m, const char *path, const struct seer_limits *lim,
+                        struct seer_graph **g, struct seer_err *err)
 {
     const struct seer_manifest *man = &m->man;
     const char *f = man->format;
@@ -109,8 +108,7 @@ static char *dup_dir(struct seer_arena *a, const char *dir)
 }
 
 /* Name and version from the folder when the caller gave none: models/<name>/<version>. */
-static int name_from_dir(struct seer_model *m, const char *name, int version,
-                         struct seer_err *err)
+static int name_from_dir(struct seer_model *m, const char *name, int version, struct seer_err *err)
 {
     char abs[PATH_MAX], *slash, *base;
     long long v;
@@ -171,8 +169,8 @@ static int load_labels(struct seer_model *m, struct seer_err *err)
             return seer_errf(err, SEER_ENOMEM, "out of memory");
         rc = seer_file_read(path, LABELS_MAX_BYTES, &buf, &n, err);
         if (!rc)
-            rc = seer__labels_parse((const char *)buf, n, path, m->arena, &m->labels,
-                                    &m->n_labels, err);
+            rc = seer__labels_parse((const char *)buf, n, path, m->arena, &m->labels, &m->n_labels,
+                                    err);
         seer_free(buf);
         if (rc)
             return rc;
@@ -185,8 +183,8 @@ static int load_labels(struct seer_model *m, struct seer_err *err)
             m->labels[i] = seer__coco80_name(i);
         m->n_labels = SEER__COCO80_N;
     }
-    m->ids = seer_arena_array(m->arena, (size_t)(m->n_labels > 0 ? m->n_labels : 1),
-                              sizeof(*m->ids));
+    m->ids =
+        seer_arena_array(m->arena, (size_t)(m->n_labels > 0 ? m->n_labels : 1), sizeof(*m->ids));
     if (!m->ids)
         return seer_errf(err, SEER_ENOMEM, "out of memory");
     for (int i = 0; i < m->n_labels; i++) {
@@ -222,15 +220,14 @@ static int check_input(const struct seer_model *m, struct seer_err *err)
     d[1] = man->input.nchw ? 3 : man->input.height;
     d[2] = man->input.nchw ? man->input.height : man->input.width;
     d[3] = man->input.nchw ? man->input.width : 3;
-    if (in->t.dtype != want || in->t.ndim != 4 || in->t.dims[0] != d[0] ||
-        in->t.dims[1] != d[1] || in->t.dims[2] != d[2] || in->t.dims[3] != d[3])
+    if (in->t.dtype != want || in->t.ndim != 4 || in->t.dims[0] != d[0] || in->t.dims[1] != d[1] ||
+        in->t.dims[2] != d[2] || in->t.dims[3] != d[3])
         return seer_errf(err, SEER_EFORMAT,
                          "%s: seer.json says input %dx%d %s %s, but the graph's input '%s' "
                          "is %s %s",
                          m->dir, man->input.width, man->input.height,
                          man->input.nchw ? "NCHW" : "NHWC", man->input.dtype, in->name,
-                         seer_dtype_name(in->t.dtype),
-                         seer_tensor_shape_str(&in->t, s, sizeof(s)));
+                         seer_dtype_name(in->t.dtype), seer_tensor_shape_str(&in->t, s, sizeof(s)));
     return SEER_OK;
 }
 
@@ -255,9 +252,8 @@ static int warm_up(struct seer_model *m, struct seer_err *err)
     return rc;
 }
 
-int seer_model_load(const char *dir, const char *name, int version,
-                    const struct seer_model_opts *o, struct seer_model **out,
-                    struct seer_err *err)
+int seer_model_load(const char *dir, const char *name, int version, const struct seer_model_opts *o,
+                    struct seer_model **out, struct seer_err *err)
 {
     struct seer_model_opts opts = {0};
     struct seer_limits lim;

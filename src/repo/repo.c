@@ -25,9 +25,9 @@
 #include "repo/repo_int.h"
 
 struct entry {
-    char *name;               /* owned */
+    char *name; /* owned */
     int version;
-    char *dir;                /* owned: <repo>/<name>/<folder> */
+    char *dir; /* owned: <repo>/<name>/<folder> */
     enum seer_model_state state;
     struct seer_model *model; /* a reference, when AVAILABLE */
     char *error;              /* owned, when FAILED */
@@ -40,8 +40,8 @@ struct entry {
 struct seer_repo {
     char *dir;
     struct seer_model_opts opts;
-    pthread_mutex_t mu;       /* guards e, n, cap */
-    pthread_mutex_t scan_mu;  /* one scan at a time */
+    pthread_mutex_t mu;      /* guards e, n, cap */
+    pthread_mutex_t scan_mu; /* one scan at a time */
     struct entry *e;
     int n, cap;
 };
@@ -356,8 +356,8 @@ int seer_repo_scan(struct seer_repo *r, struct seer_err *err)
                 goto out;
             }
             load = true;
-        } else if (r->e[i].state == SEER_MODEL_FAILED && folder_stamp(r->e[i].dir) !=
-                                                             r->e[i].stamp) {
+        } else if (r->e[i].state == SEER_MODEL_FAILED &&
+                   folder_stamp(r->e[i].dir) != r->e[i].stamp) {
             r->e[i].state = SEER_MODEL_LOADING;
             load = true;
         }
@@ -449,8 +449,8 @@ int seer_repo_get(struct seer_repo *r, const char *name, int version, struct see
         if (version > 0 && e->version != version)
             continue;
         if (version > 0 && e->state != SEER_MODEL_AVAILABLE) {
-            rc = seer_errf(err, SEER_ENOTFOUND, "model '%s' version %d is not available: %s",
-                           name, version,
+            rc = seer_errf(err, SEER_ENOTFOUND, "model '%s' version %d is not available: %s", name,
+                           version,
                            e->state == SEER_MODEL_LOADING ? "still loading"
                                                           : (e->error ? e->error : "failed"));
             goto out;
@@ -489,8 +489,7 @@ static bool dup_into(struct seer_arena *a, const char *s, const char **out)
     return !s || *out;
 }
 
-int seer_repo_list(struct seer_repo *r, struct seer_arena *a, struct seer_repo_entry **out,
-                   int *n)
+int seer_repo_list(struct seer_repo *r, struct seer_arena *a, struct seer_repo_entry **out, int *n)
 {
     struct seer_repo_entry *v;
     int rc = SEER_OK;
@@ -606,9 +605,8 @@ static bool holds_model(const char *dir)
     return yes;
 }
 
-int seer__repo_load_one(const char *models_dir, const char *spec,
-                        const struct seer_model_opts *o, struct seer_model **out,
-                        struct seer_err *err)
+int seer__repo_load_one(const char *models_dir, const char *spec, const struct seer_model_opts *o,
+                        struct seer_model **out, struct seer_err *err)
 {
     char mdir[PATH_MAX];
 
@@ -622,7 +620,8 @@ int seer__repo_load_one(const char *models_dir, const char *spec,
         if (!is_dir(spec))
             return seer_errf(err, SEER_ENOTFOUND,
                              "model '%s' not found in %s (scripts/setup installs the default "
-                             "models; --model PATH loads a folder)", spec, models_dir);
+                             "models; --model PATH loads a folder)",
+                             spec, models_dir);
     }
     if (!is_dir(spec))
         return seer_errf(err, SEER_ENOTFOUND, "%s: no such model folder", spec);

@@ -21,8 +21,8 @@ struct seer_arena;
 /* Parses seer.json text (n bytes, NUL-terminated at text[n]) into m, validating every
  * field; strings are copied into a. Errors name the field ("seer.json: input.width must
  * be a positive integer"). */
-int seer__manifest_parse(const char *text, size_t n, struct seer_arena *a,
-                         struct seer_manifest *m, struct seer_err *err);
+int seer__manifest_parse(const char *text, size_t n, struct seer_arena *a, struct seer_manifest *m,
+                         struct seer_err *err);
 
 /* The manifest of a folder without seer.json: a generic model whose format comes from
  * the model file present (model.json, *.tflite, saved_model.pb, *.pb, *.onnx).
@@ -46,8 +46,7 @@ bool seer__model_name_ok(const char *name);
  * a model name in models_dir (its highest version that loads; a failure of a higher one
  * is logged as a warning) or a path to a folder (a model folder, or a folder of version
  * folders). ENOTFOUND names what was looked for. */
-int seer__repo_load_one(const char *models_dir, const char *spec,
-                        const struct seer_model_opts *o, struct seer_model **out,
-                        struct seer_err *err);
+int seer__repo_load_one(const char *models_dir, const char *spec, const struct seer_model_opts *o,
+                        struct seer_model **out, struct seer_err *err);
 
 #endif /* SEER_REPO_INT_H */
