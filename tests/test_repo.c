@@ -7,6 +7,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +407,39 @@ TEST(model_load_labels_and_plans)
     seer_arena_free(a);
 }
 
+static void *run_many(void *arg)
+{
+    struct seer_model *m = arg;
+
+    for (int i = 0; i < 50; i++)
+        if (!tiny_runs(m))
+            return m;
+    return NULL;
+}
+
+/* Threads sharing one model each borrow their own plan; every run stays correct. */
+TEST(model_shared_by_threads)
+{
+    struct seer_model_opts o = quick_opts();
+    struct seer_model *m = NULL;
+    struct seer_err err = {{0}};
+    pthread_t th[4];
+    void *bad[4];
+    char d[256];
+
+    ASSERT(make_root());
+    ASSERT(write_tiny(make_dir(d, sizeof(d), "tiny", "1"), ""));
+    ASSERT_OK(seer_model_load(d, NULL, 0, &o, &m, &err));
+    for (int i = 0; i < 4; i++)
+        ASSERT_OK(pthread_create(&th[i], NULL, run_many, m));
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], &bad[i]);
+    seer_model_unref(m);
+    rm_tree(tmp_root);
+    for (int i = 0; i < 4; i++)
+        ASSERT(bad[i] == NULL);
+}
+
 TEST(model_load_errors_name_the_problem)
 {
     static const struct {
@@ -572,5 +606,5 @@ TEST(repo_load_one_by_name_or_folder)
 T_MAIN(T_CASE(version_folder_names), T_CASE(manifest_shipped_defaults),
        T_CASE(manifest_minimal_gets_defaults), T_CASE(manifest_bad_fields_are_named),
        T_CASE(manifest_default_from_files), T_CASE(model_load_labels_and_plans),
-       T_CASE(model_load_errors_name_the_problem), T_CASE(repo_versions_and_failures),
-       T_CASE(repo_load_one_by_name_or_folder))
+       T_CASE(model_shared_by_threads), T_CASE(model_load_errors_name_the_problem),
+       T_CASE(repo_versions_and_failures), T_CASE(repo_load_one_by_name_or_folder))
