@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "core/alloc.h"
+#include "repo/repo_int.h"
 
 static double now_ms(void)
 {
@@ -152,14 +153,7 @@ int seer_cli_bench(int argc, char **argv)
     mo.precision = strcmp(precision, "bf16") ? SEER_PRECISION_FP32 : SEER_PRECISION_BF16;
     mo.no_warmup = true;
 
-    struct seer_repo *repo = NULL;
-    if (strchr(model, '/')) {
-        rc = seer_model_load(model, NULL, 0, &mo, &m, &err);
-    } else {
-        rc = seer_repo_open(models, &mo, &repo, &err);
-        if (!rc)
-            rc = seer_repo_get(repo, model, 0, &m, &err);
-    }
+    rc = seer__repo_load_one(models, model, &mo, &m, &err);
     if (rc) {
         fprintf(stderr, "seer bench: %s: %s\n", model, err.msg);
         rc = 1;
@@ -220,6 +214,5 @@ out:
     if (p)
         seer_model_release_plan(m, p);
     seer_model_unref(m);
-    seer_repo_free(repo);
     return rc;
 }
