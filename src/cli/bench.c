@@ -36,13 +36,11 @@ static int cmp_double(const void *a, const void *b)
 __attribute__((target("avx512f"))) static double fma_loop_avx512(long iters)
 {
     typedef float v16 __attribute__((vector_size(64)));
-    v16 acc[12], a, b;
+    v16 acc[12], a = {0}, b = {0};
     float sum = 0;
 
-    for (int i = 0; i < 16; i++) {
-        a[i] = 0.999f;
-        b[i] = 1e-6f;
-    }
+    a += 0.999f;
+    b += 1e-6f;
     for (int j = 0; j < 12; j++)
         for (int i = 0; i < 16; i++)
             acc[j][i] = (float)j;
@@ -58,13 +56,11 @@ __attribute__((target("avx512f"))) static double fma_loop_avx512(long iters)
 __attribute__((target("avx2,fma"))) static double fma_loop_avx2(long iters)
 {
     typedef float v8 __attribute__((vector_size(32)));
-    v8 acc[12], a, b;
+    v8 acc[12], a = {0}, b = {0};
     float sum = 0;
 
-    for (int i = 0; i < 8; i++) {
-        a[i] = 0.999f;
-        b[i] = 1e-6f;
-    }
+    a += 0.999f;
+    b += 1e-6f;
     for (int j = 0; j < 12; j++)
         for (int i = 0; i < 8; i++)
             acc[j][i] = (float)j;

@@ -99,7 +99,9 @@ struct seer_value *seer_graph_add_input(struct seer_graph *g, const char *name,
     if (!v)
         return NULL;
     seer_tensor_set_shape(&v->t, dt, ndim, dims);
-    if (push((void ***)&g->inputs, &g->n_inputs, &(int){g->n_inputs}, v))
+    /* Inputs and outputs are few: their arrays grow one slot at a time. */
+    int cap = g->n_inputs;
+    if (push((void ***)&g->inputs, &g->n_inputs, &cap, v))
         return NULL;
     return v;
 }
