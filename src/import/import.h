@@ -47,6 +47,18 @@ int seer_tfjs_import_file_opts(const char *path, const struct seer_limits *lim,
                                const struct seer_import_opts *opts, struct seer_graph **out,
                                struct seer_err *err);
 
+/* TFLite flatbuffers (.tflite, schema version 3) */
+/* Parses a TFLite model from memory (p[0..n) is copied into the graph's arena, and the
+ * constant tensors use their buffers in place there). Imports subgraph 0; tensors keep
+ * their TFLite names and per-tensor quantisation. Builds *out (caller frees). Unsupported
+ * operators, types and per-axis quantisation are EUNSUPPORTED naming the operator or
+ * tensor; malformed bytes are EFORMAT naming the byte offset. lim may be NULL. */
+int seer_tflite_import_mem(const uint8_t *p, size_t n, const struct seer_limits *lim,
+                           struct seer_graph **out, struct seer_err *err);
+/* The same for a file (read whole, up to lim->max_model_bytes); errors name the path. */
+int seer_tflite_import_file(const char *path, const struct seer_limits *lim,
+                            struct seer_graph **out, struct seer_err *err);
+
 /* Names */
 /* Finds the value a TensorFlow tensor name refers to: "x" and "x:0" are output 0 of node
  * x, "x:1" its output 1 (the builder names single-output values "x" and the outputs of

@@ -9,13 +9,12 @@
  * 2. Scores are the class predictions (dequantised as float(double(s) * (q - z))); with
  *    num_classes_with_background = num_classes + 1, column 0 is the background and skipped.
  * 3. Fast NMS (use_regular_nms false): each anchor is ranked by its best class score
- *    (first maximum); anchors scoring >= the score threshold are sorted by score (stable,
- *    so ties keep anchor order) and greedily kept unless their IoU with a kept box is
- *    > the IoU threshold, up to max_detections; each kept anchor reports its
- *    max_classes_per_detection best classes.
+ *    (first maximum); anchors scoring >= the score threshold are sorted by score
+ *    (equal scores in the reference runtime's heap order, see partial_sort_desc) and
+ *    greedily kept unless their IoU with a kept box is > the IoU threshold, up to
+ *    max_detections; each kept anchor reports its max_classes_per_detection best classes.
  *    Regular NMS: the same greedy NMS per class (up to detections_per_class), merged
- *    class by class into the best max_detections. Where TFLite leaves the order of equal
- *    scores to std::partial_sort, ties go to the lower index here.
+ *    class by class into the best max_detections.
  * 4. Outputs (float32): boxes [1, D, 4] as (ymin, xmin, ymax, xmax), classes [1, D] (0 is
  *    the first non-background class), scores [1, D], count [1]; D = max_detections *
  *    max_classes_per_detection. Unused rows are zero.
@@ -39,7 +38,7 @@ struct pp {
 
 /* Scratch layout, in 4-byte units from the start. */
 struct layout {
-    size_t boxes, best, cls, keep_s, keep_i, order, tmp, active, sel;
+    size_t boxes, best, cls, keep_s, keep_i, order, active, sel;
     size_t col, after_i, after_s, sorted, sorted_v, total;
 };
 
@@ -77,8 +76,7 @@ static size_t make_layout(const struct pp *p, struct layout *l)
     TAKE(cls, n * (size_t)(p->k > 0 ? p->k : 1));
     TAKE(keep_s, n);
     TAKE(keep_i, n);
-    TAKE(order, n + d);
-    TAKE(tmp, n + d);
+    TAKE(order, n + d > (size_t)p->c ? n + d : (size_t)p->c);
     TAKE(active, n);
     TAKE(sel, sel);
     TAKE(col, n > (size_t)p->c ? n : (size_t)p->c);
@@ -221,28 +219,72 @@ static float iou(const float *b, int64_t i, int64_t j)
     return inter / (ai + aj - inter);
 }
 
-/* Sorts idx[0..n) by v[idx[i]] descending, stably (merge sort through tmp). */
-static void sort_desc(const float *v, int *idx, int *tmp, int n)
+/*
+ * Partial sort, descending, the way the reference runtime orders equal scores. TFLite
+ * (up to 2.5) sorted every candidate list with std::partial_sort, which libc++ implements
+ * as a binary heap: build the heap over the first k, push each later element that beats
+ * the heap's top, then pop the heap in order. Tied scores come out in that heap's order,
+ * not by index, and the reference detections depend on it (four anchors tie at 0.5 on
+ * the test photo), so this is the same heap: sift-down stops at a child that does not
+ * beat the moving element, and a pop swaps the top with the last leaf and sifts it down.
+ * (Later TFLite versions use a stable sort, which orders ties by index instead.)
+ */
+static inline bool before(const float *v, int a, int b)
 {
-    for (int w = 1; w < n; w *= 2) {
-        for (int lo = 0; lo < n; lo += 2 * w) {
-            int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            int a = lo, b = mid, o = lo;
-            while (a < mid && b < hi)
-                tmp[o++] = v[idx[b]] > v[idx[a]] ? idx[b++] : idx[a++];
-            while (a < mid)
-                tmp[o++] = idx[a++];
-            while (b < hi)
-                tmp[o++] = idx[b++];
+    return v[a] > v[b];
+}
+
+static void sift_down(const float *v, int *h, int len, int s)
+{
+    int child = s, top;
+
+    if (len < 2 || (len - 2) / 2 < child)
+        return;
+    child = 2 * child + 1;
+    if (child + 1 < len && before(v, h[child], h[child + 1]))
+        child++;
+    if (before(v, h[child], h[s]))
+        return;
+    top = h[s];
+    do {
+        h[s] = h[child];
+        s = child;
+        if ((len - 2) / 2 < child)
+            break;
+        child = 2 * child + 1;
+        if (child + 1 < len && before(v, h[child], h[child + 1]))
+            child++;
+    } while (!before(v, h[child], top));
+    h[s] = top;
+}
+
+/* Puts the k best of idx[0..n) (indices into v) first, in descending order of v. */
+static void partial_sort_desc(const float *v, int *idx, int n, int k)
+{
+    if (k > n)
+        k = n;
+    for (int s = (k - 2) / 2; k > 1 && s >= 0; s--)
+        sift_down(v, idx, k, s);
+    for (int i = k; i < n; i++) {
+        if (before(v, idx[i], idx[0])) {
+            int t = idx[i];
+            idx[i] = idx[0];
+            idx[0] = t;
+            sift_down(v, idx, k, 0);
         }
-        memcpy(idx, tmp, (size_t)n * sizeof(*idx));
+    }
+    for (int len = k; len > 1; len--) {
+        int t = idx[0];
+        idx[0] = idx[len - 1];
+        idx[len - 1] = t;
+        sift_down(v, idx, len - 1, 0);
     }
 }
 
 /* Greedy single-class NMS over scores s[0..n): writes at most max_out anchor indices to
  * sel and returns their count (TFLite's NonMaxSuppressionSingleClassHelper). */
 static int nms(const struct pp *p, const float *boxes, const float *s, int max_out, float *ks,
-               int *ki, int *order, int *tmp, uint8_t *active, int *sel)
+               int *ki, int *order, uint8_t *active, int *sel)
 {
     int kept = 0, n_sel = 0, live;
 
@@ -254,7 +296,7 @@ static int nms(const struct pp *p, const float *boxes, const float *s, int max_o
     }
     for (int i = 0; i < kept; i++)
         order[i] = i;
-    sort_desc(ks, order, tmp, kept);
+    partial_sort_desc(ks, order, kept, kept);
     memset(active, 1, (size_t)kept);
     live = kept;
     for (int i = 0; i < kept; i++) {
@@ -273,25 +315,6 @@ static int nms(const struct pp *p, const float *boxes, const float *s, int max_o
         }
     }
     return n_sel;
-}
-
-/* The k best of v[0..n) into idx (descending; ties to the lower index). */
-static void top_k(const float *v, int n, int k, int *idx)
-{
-    int have = 0;
-
-    for (int i = 0; i < n; i++) {
-        int pos = have;
-        while (pos > 0 && v[i] > v[idx[pos - 1]])
-            pos--;
-        if (pos >= k)
-            continue;
-        for (int j = (have < k ? have : k - 1); j > pos; j--)
-            idx[j] = idx[j - 1];
-        idx[pos] = i;
-        if (have < k)
-            have++;
-    }
 }
 
 static void put(const struct seer_node *nd, int row, const float *box, float cls, float sc)
@@ -313,11 +336,15 @@ static void fast_nms(const struct seer_node *nd, const struct pp *p, const struc
     for (int64_t a = 0; a < p->n; a++) {
         for (int j = 0; j < p->num_classes; j++)
             row[j] = score(t, p->c, a, j + p->off);
-        top_k(row, p->num_classes, p->k, cls + a * p->k);
+        int *ci = cls + a * p->k, *all = u + l->order;
+        for (int j = 0; j < p->num_classes; j++)
+            all[j] = j;
+        partial_sort_desc(row, all, p->num_classes, p->k);
+        memcpy(ci, all, (size_t)p->k * sizeof(*ci));
         best[a] = row[cls[a * p->k]];
     }
     n_sel = nms(p, boxes, best, p->max_det, f + l->keep_s, u + l->keep_i, u + l->order,
-                u + l->tmp, (uint8_t *)(u + l->active), sel);
+                (uint8_t *)(u + l->active), sel);
     for (int i = 0; i < n_sel; i++, out++) {
         int64_t a = sel[i];
         for (int c = 0; c < p->k; c++) {
@@ -341,14 +368,16 @@ static void regular_nms(const struct seer_node *nd, const struct pp *p, const st
         for (int64_t a = 0; a < p->n; a++)
             col[a] = score(t, p->c, a, j + p->off);
         n_sel = nms(p, boxes, col, p->per_class, f + l->keep_s, u + l->keep_i, u + l->order,
-                    u + l->tmp, (uint8_t *)(u + l->active), sel);
+                    (uint8_t *)(u + l->active), sel);
         n = size;
         for (int i = 0; i < n_sel; i++, n++) {
             after_i[n] = (int)(sel[i] * p->c + j + p->off);
             after_s[n] = col[sel[i]];
         }
         keep = n < p->max_det ? n : p->max_det;
-        top_k(after_s, n, keep, sorted);
+        for (int r = 0; r < n; r++)
+            sorted[r] = r;
+        partial_sort_desc(after_s, sorted, n, keep);
         for (int r = 0; r < keep; r++) {
             int s = sorted[r];
             sorted[r] = after_i[s];

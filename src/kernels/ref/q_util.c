@@ -60,7 +60,11 @@ bool seer__q_is_u8(const struct seer_tensor *t)
 bool seer__q_conv_multiplier(const struct seer_tensor *x, const struct seer_tensor *w,
                              const struct seer_tensor *y, int32_t *m, int *shift)
 {
-    double real = (double)x->q.scale * (double)w->q.scale / (double)y->q.scale;
+    /* TFLite's uint8 path multiplies the two float scales in float and only then widens
+     * to double (GetQuantizedConvolutionMultipler); the product rounded to float moves
+     * the multiplier by an ulp or so, which flips a rare output near a rounding tie. */
+    float xw = x->q.scale * w->q.scale;
+    double real = (double)xw / (double)y->q.scale;
 
     seer__q_quantize_multiplier(real, m, shift);
     return isfinite(real) && real > 0.0 && *shift <= 31;

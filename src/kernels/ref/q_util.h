@@ -63,9 +63,9 @@ void seer__q_act_range(const struct seer_tensor *out, enum seer_act act, int32_t
  * [0, 255]). */
 bool seer__q_is_u8(const struct seer_tensor *t);
 
-/* Output multiplier of a quantised conv: in_scale * w_scale / out_scale in double, as
- * TFLite's GetQuantizedConvolutionMultipler computes it, then quantised. Returns false
- * when it cannot be applied exactly (not finite, or >= 2^31). */
+/* Output multiplier of a quantised conv: (in_scale * w_scale in float) / out_scale in
+ * double, as TFLite's GetQuantizedConvolutionMultipler computes it, then quantised.
+ * Returns false when it cannot be applied exactly (not finite, or >= 2^31). */
 bool seer__q_conv_multiplier(const struct seer_tensor *x, const struct seer_tensor *w,
                              const struct seer_tensor *y, int32_t *m, int *shift);
 
