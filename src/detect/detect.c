@@ -58,12 +58,34 @@ static int dec_nanodet(const struct seer_plan *p, const struct seer__decode_args
     return seer__nanodet_decode(outs, n_out, da, a, out, n, err);
 }
 
+/* TFLite_Detection_PostProcess's outputs by their TFLite names; a graph that renamed them
+ * still works when its four outputs come in the op's order. */
+static int dec_ssd(const struct seer_plan *p, const struct seer__decode_args *da,
+                   struct seer_arena *a, struct seer_det **out, int *n, struct seer_err *err)
+{
+    static const char *const names[4] = {
+        "TFLite_Detection_PostProcess", "TFLite_Detection_PostProcess:1",
+        "TFLite_Detection_PostProcess:2", "TFLite_Detection_PostProcess:3"};
+    const struct seer_tensor *outs[4];
+
+    for (int i = 0; i < 4; i++) {
+        int idx = seer_plan_find_output(p, names[i]);
+        if (idx < 0 && seer_plan_n_outputs(p) == 4)
+            idx = i;
+        if (idx < 0)
+            return seer_errf(err, SEER_EFORMAT, "ssd: the graph has no output '%s'", names[i]);
+        outs[i] = seer_plan_output(p, idx);
+    }
+    return seer__ssd_decode(outs, da, a, out, n, err);
+}
+
 static const struct {
     const char *family;
     decode_fn decode;
 } decoders[] = {
     {"centernet", dec_centernet},
     {"nanodet", dec_nanodet},
+    {"ssd", dec_ssd},
 };
 
 static decode_fn find_decoder(const char *family)
@@ -144,6 +166,9 @@ int seer_detect_image(struct seer_model *m, const struct seer_image *img,
     da.iou_threshold = opts.iou_threshold >= 0.0f ? opts.iou_threshold : man->iou_threshold;
     da.max_detections = opts.max_detections > 0 ? opts.max_detections : man->max_detections;
     da.n_classes = seer_model_n_labels(m);
+    /* TFLite label maps start with a "???" line for the background class the model's
+     * class numbers skip. */
+    da.label_offset = seer_model_label(m, 0) && !strcmp(seer_model_label(m, 0), "???");
     rc = seer_model_acquire_plan(m, &p, err);
     if (rc)
         return rc;

@@ -59,6 +59,8 @@ struct seer__decode_args {
     float iou_threshold;   /* NMS, for families that need one */
     int max_detections;    /* > 0 */
     int n_classes;         /* labels of the model (0: unknown) */
+    int label_offset;      /* ssd: added to the raw class numbers, which skip the
+                              background (1 when the labels start with TFLite's "???") */
 };
 
 /* CenterNet: det is the graph's [1, N, 6] detections output, rows [x1, y1, x2, y2, score,
@@ -77,6 +79,14 @@ int seer__centernet_decode(const struct seer_tensor *det, const struct seer__dec
 int seer__nanodet_decode(const struct seer_tensor *const *outs, int n_outs,
                          const struct seer__decode_args *da, struct seer_arena *ar,
                          struct seer_det **out, int *n, struct seer_err *err);
+
+/* SSD with TFLite_Detection_PostProcess: outs are its four outputs, boxes [1, N, 4] as
+ * normalised (ymin, xmin, ymax, xmax), classes [1, N] (raw numbers, 0 the first
+ * non-background class), scores [1, N] and count [1], all float32. The first count rows
+ * scoring > the threshold, class raw + label_offset, boxes scaled to original pixels (not
+ * clipped), sorted by score (stable), at most max_detections; the model did the NMS. */
+int seer__ssd_decode(const struct seer_tensor *const outs[4], const struct seer__decode_args *da,
+                     struct seer_arena *ar, struct seer_det **out, int *n, struct seer_err *err);
 
 /* NanoDet's regression range: each side is a distribution over 0..SEER__NANODET_REG_MAX. */
 #define SEER__NANODET_REG_MAX 10

@@ -94,6 +94,8 @@ static int import_graph(const struct seer_model *m, const char *path, const stru
     }
     if (!strcmp(f, "tfjs"))
         return seer_tfjs_import_file_opts(path, lim, &io, g, err);
+    if (!strcmp(f, "tflite"))
+        return seer_tflite_import_file(path, lim, g, err);
     return seer_errf(err, SEER_EUNSUPPORTED, "format '%s' is not supported yet", f);
 }
 
