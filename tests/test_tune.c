@@ -83,6 +83,35 @@ TEST(spec_good_yaml)
     ASSERT_EQ(seer_alloc_live(), live);
 }
 
+TEST(spec_out_of_memory_at_every_allocation)
+{
+    int64_t live = seer_alloc_live();
+    int k;
+
+    /* Fail the k-th allocation for k = 1, 2, ... until parsing needs fewer: each failure
+     * is ENOMEM with nothing leaked. (cJSON's own allocations are not counted here.) */
+    for (k = 1; k < 500; k++) {
+        struct seer_tune_spec *s = NULL;
+        struct seer_err e = {{0}};
+        int rc;
+
+        seer_alloc_fail_at(k);
+        rc = seer__tune_spec_parse(good_yaml, strlen(good_yaml), &s, &e);
+        bool fired = seer_alloc_failed();
+        seer_alloc_fail_at(0);
+        if (!fired) {
+            ASSERT_OK(rc);
+            seer__tune_spec_free(s);
+            break;
+        }
+        if (rc != SEER_ENOMEM || s)
+            T_FAILF("allocation %d: rc %d (%s)", k, rc, e.msg);
+        ASSERT_EQ(seer_alloc_live(), live);
+    }
+    ASSERT(k > 3 && k < 500);
+    ASSERT_EQ(seer_alloc_live(), live);
+}
+
 TEST(spec_good_json_defaults)
 {
     const char *cfg = "{\"trainingInput\": {\"hyperparameters\": {\"goal\": \"MINIMIZE\","
@@ -572,10 +601,11 @@ TEST(executor_template_quotes_the_command)
     seer_free(c);
 }
 
-T_MAIN(T_CASE(spec_good_yaml), T_CASE(spec_good_json_defaults),
-       T_CASE(spec_bad_configs_name_their_field), T_CASE(yaml_subset),
-       T_CASE(grid_covers_the_grid_in_order), T_CASE(random_respects_scale_types),
-       T_CASE(values_format_and_read_back), T_CASE(halton_points), T_CASE(cholesky_hand_worked_3x3),
+T_MAIN(T_CASE(spec_good_yaml), T_CASE(spec_out_of_memory_at_every_allocation),
+       T_CASE(spec_good_json_defaults), T_CASE(spec_bad_configs_name_their_field),
+       T_CASE(yaml_subset), T_CASE(grid_covers_the_grid_in_order),
+       T_CASE(random_respects_scale_types), T_CASE(values_format_and_read_back),
+       T_CASE(halton_points), T_CASE(cholesky_hand_worked_3x3),
        T_CASE(gp_posterior_two_points_by_hand), T_CASE(gp_gradient_matches_finite_differences),
        T_CASE(expected_improvement_by_hand), T_CASE(bayes_finds_branin_optimum_in_process),
        T_CASE(hypertune_file_and_stdout_reports), T_CASE(median_stopping_rule),

@@ -145,11 +145,12 @@ static void take_line(struct run *r, struct trial *t)
 
 /* Reads what the trial printed: copies it to stdout.log (up to a cap) and parses whole
  * lines. Over-long lines are dropped, not split, so a flood cannot fake a report. */
-static void drain_stdout(struct run *r, struct trial *t)
+static void drain_stdout(struct run *r, struct trial *t, int max_reads)
 {
     char buf[8192];
 
-    while (t->out_fd >= 0) {
+    /* Bounded, so a trainer that floods its output cannot starve the other trials. */
+    for (int k = 0; k < max_reads && t->out_fd >= 0; k++) {
         ssize_t got = read(t->out_fd, buf, sizeof(buf));
 
         if (got < 0 && errno == EINTR)
@@ -246,7 +247,11 @@ static int finish_trial(struct run *r, struct trial *t, struct seer_err *err)
     double secs = t->t0 > 0 ? mono() - t->t0 : 0;
     int rc;
 
-    drain_stdout(r, t);
+    /* Whatever the trainer left behind in its group goes with it; what it printed stays
+     * readable in the pipe. */
+    if (t->pid > 0)
+        kill(-t->pid, SIGKILL);
+    drain_stdout(r, t, 1024);
     read_metric_file(r, t);
     if (t->out_fd >= 0) {
         close(t->out_fd);
@@ -256,9 +261,6 @@ static int finish_trial(struct run *r, struct trial *t, struct seer_err *err)
         close(t->log_fd);
         t->log_fd = -1;
     }
-    /* Whatever the trainer left behind in its group goes with it. */
-    if (t->pid > 0)
-        kill(-t->pid, SIGKILL);
     t->has_obj = t->m.n > 0;
     if (t->has_obj) {
         t->obj = t->m.v[t->m.n - 1].value;
@@ -492,7 +494,7 @@ static int service(struct run *r, struct seer_err *err)
 
         if (t->phase != PH_RUNNING)
             continue;
-        drain_stdout(r, t);
+        drain_stdout(r, t, 64);
         read_metric_file(r, t);
         do {
             w = waitpid(t->pid, &t->wstatus, WNOHANG);
