@@ -6,7 +6,9 @@
  * 3. Infer shapes node by node, in order, with each op's shape function.
  * 4. Fold constants: a node whose inputs are all constant runs now, with its reference
  *    kernel, and its outputs become constants in the model arena.
- * 5. Count the uses of every value, so the planner knows lifetimes.
+ * 5. Run the exact rewrites of graph/passes.h (transpose sinking, folds into convolutions)
+ *    and, when they changed something, steps 1 to 4 once more.
+ * 6. Count the uses of every value, so the planner knows lifetimes.
  */
 #include <seer/graph.h>
 
@@ -14,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "graph/passes.h"
 #include "kernels/kernel.h"
 
 /* Marks the nodes reachable backwards from the outputs. */
@@ -103,8 +106,7 @@ static int topo_sort(struct seer_graph *g, const bool *live, struct seer_err *er
     if (tail != n_live) {
         for (int j = 0; j < n; j++)
             if (live[j] && indeg[j] > 0) {
-                rc = seer_errf(err, SEER_EFORMAT, "node '%s' is on a cycle",
-                               g->nodes[j]->name);
+                rc = seer_errf(err, SEER_EFORMAT, "node '%s' is on a cycle", g->nodes[j]->name);
                 goto out;
             }
     }
@@ -140,8 +142,7 @@ static int fold(struct seer_graph *g, struct seer_node *nd, const struct seer_op
         size_t n;
         if (!seer_tensor_nbytes(nd->out[i], &n) ||
             seer_tensor_numel(nd->out[i]) > lim->max_elements)
-            return seer_errf(err, SEER_ELIMIT, "node '%s': output %d is too large", nd->name,
-                             i);
+            return seer_errf(err, SEER_ELIMIT, "node '%s': output %d is too large", nd->name, i);
         nd->out[i]->data = seer_arena_alloc(g->arena, n ? n : 1);
         if (!nd->out[i]->data)
             return seer_errf(err, SEER_ENOMEM, "out of memory folding '%s'", nd->name);
@@ -165,38 +166,39 @@ static int fold(struct seer_graph *g, struct seer_node *nd, const struct seer_op
     return SEER_OK;
 }
 
-int seer_graph_prepare(struct seer_graph *g, struct seer_err *err)
+/* Keeps the nodes the outputs need, in topological order. */
+static int prune_and_sort(struct seer_graph *g, struct seer_err *err)
 {
-    struct seer_limits lim = seer_limits_default(NULL);
-    bool *live = NULL;
-    int rc, kept = 0;
+    bool *live = seer_calloc((size_t)g->n_nodes + 1, sizeof(bool));
+    int rc;
 
-    if (g->prepared)
-        return SEER_OK;
-    if (g->n_outputs == 0)
-        return seer_errf(err, SEER_EFORMAT, "the graph has no outputs");
-    live = seer_calloc((size_t)g->n_nodes + 1, sizeof(bool));
     if (!live)
         return seer_errf(err, SEER_ENOMEM, "out of memory");
     rc = mark_live(g, live, err);
     if (!rc)
         rc = topo_sort(g, live, err);
     seer_free(live);
-    if (rc)
-        return rc;
+    return rc;
+}
+
+/* Infers every node's output shapes in order and folds the nodes whose inputs are all
+ * constant (dropping them from g->nodes). */
+static int infer(struct seer_graph *g, const struct seer_limits *lim, struct seer_err *err)
+{
+    int rc, kept = 0;
 
     for (int j = 0; j < g->n_nodes; j++) {
         struct seer_node *nd = g->nodes[j];
         const struct seer_op_info *info = seer_op_info(nd->op);
 
         if (!info)
-            return seer_errf(err, SEER_EUNSUPPORTED, "node '%s': op %s has no kernel",
-                             nd->name, seer_op_name(nd->op));
+            return seer_errf(err, SEER_EUNSUPPORTED, "node '%s': op %s has no kernel", nd->name,
+                             seer_op_name(nd->op));
         for (int i = 0; i < nd->n_in; i++) {
             struct seer_value *v = nd->in[i] ? seer_value_of(nd->in[i]) : NULL;
             if (v && v->kind == SEER_VALUE_ACT && !v->producer)
-                return seer_errf(err, SEER_EFORMAT, "node '%s': input %d has no producer",
-                                 nd->name, i);
+                return seer_errf(err, SEER_EFORMAT, "node '%s': input %d has no producer", nd->name,
+                                 i);
         }
         rc = info->shape(nd, err);
         if (rc) {
@@ -206,12 +208,12 @@ int seer_graph_prepare(struct seer_graph *g, struct seer_err *err)
         for (int i = 0; i < nd->n_out; i++) {
             size_t n;
             if (!seer_tensor_nbytes(nd->out[i], &n) ||
-                seer_tensor_numel(nd->out[i]) > lim.max_elements)
-                return seer_errf(err, SEER_ELIMIT, "node '%s': output %d is too large",
-                                 nd->name, i);
+                seer_tensor_numel(nd->out[i]) > lim->max_elements)
+                return seer_errf(err, SEER_ELIMIT, "node '%s': output %d is too large", nd->name,
+                                 i);
         }
         if (all_inputs_const(nd)) {
-            rc = fold(g, nd, info, &lim, err);
+            rc = fold(g, nd, info, lim, err);
             if (rc)
                 return rc;
             continue; /* folded: drop the node */
@@ -220,6 +222,48 @@ int seer_graph_prepare(struct seer_graph *g, struct seer_err *err)
         nd->id = kept++;
     }
     g->n_nodes = kept;
+    return SEER_OK;
+}
+
+static int reinfer(struct seer_graph *g, const struct seer_limits *lim, struct seer_err *err)
+{
+    int rc = prune_and_sort(g, err);
+
+    return rc ? rc : infer(g, lim, err);
+}
+
+int seer_graph_prepare(struct seer_graph *g, struct seer_err *err)
+{
+    return seer__graph_prepare(g, SEER_PASS_ALL, err);
+}
+
+int seer__graph_prepare(struct seer_graph *g, unsigned passes, struct seer_err *err)
+{
+    struct seer_limits lim = seer_limits_default(NULL);
+    bool changed = false;
+    int rc;
+
+    if (g->prepared)
+        return SEER_OK;
+    if (g->n_outputs == 0)
+        return seer_errf(err, SEER_EFORMAT, "the graph has no outputs");
+    rc = prune_and_sort(g, err);
+    if (!rc)
+        rc = infer(g, &lim, err);
+    /* The passes need shapes, folded constants and no dead readers; what a pass changes
+     * is pruned, sorted and inferred again before the next one. */
+    if (!rc && (passes & SEER_PASS_LAYOUT)) {
+        rc = seer__graph_sink_transposes(g, &changed, err);
+        if (!rc && changed)
+            rc = reinfer(g, &lim, err);
+    }
+    if (!rc && (passes & SEER_PASS_FOLD)) {
+        rc = seer__graph_fold_convs(g, &changed, err);
+        if (!rc && changed)
+            rc = reinfer(g, &lim, err);
+    }
+    if (rc)
+        return rc;
 
     for (int i = 0; i < g->n_values; i++)
         g->values[i]->n_uses = 0;
