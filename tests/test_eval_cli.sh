@@ -67,13 +67,19 @@ if [ -f "$ANN" ] && [ -f "$SHARED/golden/reference/centernet-coco-dev.json" ]; t
     else
         bad table_in_pycocotools_format
     fi
-    "$SEER" eval --annotations "$ANN" --model centernet --images "$tmp" >/dev/null \
-        2>"$tmp/err"; rc=$?
-    # Until the detect path (#2) is plugged into src/cli/eval.c, --model says so.
-    if [ $rc -eq 2 ] && grep -q "needs the detect path" "$tmp/err"; then
-        ok model_mode_reports_missing_detect_path
+    # --model with an images folder that lacks the photos: every image fails, each is
+    # reported, and the metrics are those of no detections (AP 0), not a crash.
+    if [ -f models/nanodet/1/seer.json ]; then
+        "$SEER" eval --annotations "$ANN" --model nanodet --images "$tmp" --json \
+            >"$tmp/none.json" 2>"$tmp/err"; rc=$?
+        if [ $rc -eq 0 ] && grep -q "112 of 112 images failed" "$tmp/err" &&
+            grep -q '"AP": 0.000000' "$tmp/none.json"; then
+            ok model_mode_reports_missing_images
+        else
+            bad "model_mode_reports_missing_images (exit $rc: $(cat "$tmp/err"))"
+        fi
     else
-        bad "model_mode_reports_missing_detect_path (exit $rc)"
+        skipped model_mode_reports_missing_images "needs models/nanodet/1 (scripts/setup)"
     fi
 else
     skipped table_in_pycocotools_format "needs $ANN"
@@ -100,6 +106,86 @@ if [ -f "$ANN" ]; then
     fi
 else
     skipped bad_bbox_names_index "needs $ANN"
+fi
+
+# End to end: each model run over coco-dev through the batch/detect path. The reference
+# pipeline (ONNX Runtime, full-size libjpeg decode, scores > 0.05, 100 per image) scored
+# AP 0.316 (centernet) and 0.278 (nanodet); Seer must stay within 0.005 of that, and every
+# metric within 1e-3 of what Seer measured when this test was written (it reproduced
+# pycocotools' numbers on the reference detections to the printed digit), so any change
+# in decoding, preprocessing, kernels or decoders shows here.
+IMG=$SHARED/data/coco-dev/images
+pins_centernet="AP 0.316227 AP50 0.506535 AP75 0.341760 APs 0.138414 APm 0.322357
+APl 0.467602 AR1 0.283946 AR10 0.415416 AR100 0.435293 ARs 0.193745 ARm 0.424144
+ARl 0.633281"
+pins_nanodet="AP 0.277993 AP50 0.417616 AP75 0.302060 APs 0.123996 APm 0.306463
+APl 0.445440 AR1 0.255479 AR10 0.406706 AR100 0.430436 ARs 0.169902 ARm 0.427569
+ARl 0.635262"
+for model in centernet nanodet; do
+    name=${model}_end_to_end_ap
+    if [ ! -f "$ANN" ] || [ ! -d "$IMG" ]; then
+        skipped "$name" "needs $ANN and $IMG"
+        continue
+    fi
+    if [ ! -f "models/$model/1/seer.json" ]; then
+        skipped "$name" "needs models/$model/1 (scripts/setup installs it)"
+        continue
+    fi
+    if ! "$SEER" eval --model "$model" --annotations "$ANN" --images "$IMG" --json \
+        >"$tmp/$model.json" 2>"$tmp/err"; then
+        cat "$tmp/err"
+        bad "$name (exit status)"
+        continue
+    fi
+    [ "$model" = centernet ] && ref=0.316 pins=$pins_centernet
+    [ "$model" = nanodet ] && ref=0.278 pins=$pins_nanodet
+    pairs "$tmp/$model.json" | sort >"$tmp/got"
+    echo "$pins" | tr ' ' '\n' | paste - - -d ' ' | sort >"$tmp/want"
+    if join "$tmp/want" "$tmp/got" | awk -v ref="$ref" '
+        { n++; d = $2 - $3; if (d < 0) d = -d
+          if (d > 1e-3) { print "    " $1 ": " $3 ", pinned " $2; bad = 1 }
+          if ($1 == "AP") { r = $3 - ref; if (r < 0) r = -r
+              if (r > 0.005) { print "    AP " $3 " is not within 0.005 of " ref; bad = 1 } } }
+        END { exit (bad || n != 12) }'; then
+        ok "$name"
+    else
+        bad "$name"
+    fi
+done
+
+# The model table on a one-photo set (a bear, image 285 of coco-dev): a row per installed
+# model with a speed and an mAP; --json gives one object per model.
+cat >"$tmp/bear.json" <<'JSON'
+{"images": [{"id": 285, "file_name": "000000000285.jpg", "width": 586, "height": 640}],
+ "annotations": [{"id": 1, "image_id": 285, "category_id": 23, "iscrowd": 0,
+                  "bbox": [1.43, 68.81, 584.57, 563.94], "area": 275827.0}],
+ "categories": [{"id": 23, "name": "bear"}]}
+JSON
+if [ -f "$IMG/000000000285.jpg" ] && [ -f models/centernet/1/seer.json ] &&
+    [ -f models/nanodet/1/seer.json ]; then
+    "$SEER" eval --table --annotations "$tmp/bear.json" --images "$IMG" >"$tmp/table" \
+        2>"$tmp/err"; rc=$?
+    if [ $rc -eq 0 ] && grep -q '^Model name  *Speed (ms)  *COCO mAP  *Outputs$' "$tmp/table" &&
+        grep -Eq '^centernet v1 +[0-9]+\.[0-9] +[0-9]+\.[0-9]  Boxes' "$tmp/table" &&
+        grep -Eq '^nanodet v1 +[0-9]+\.[0-9] +[0-9]+\.[0-9]  Boxes' "$tmp/table"; then
+        ok model_table_lists_every_model
+    else
+        cat "$tmp/table" "$tmp/err"
+        bad "model_table_lists_every_model (exit $rc)"
+    fi
+    "$SEER" eval --table --json --annotations "$tmp/bear.json" --images "$IMG" \
+        >"$tmp/table.json" 2>/dev/null
+    if grep -Eq '^\{"model": "centernet", "version": 1, "ms_per_image": [0-9.]+, .*"images": 1, "failed": 0, "metrics": \{"AP": [01]\.' \
+        "$tmp/table.json" &&
+        grep -Eq '^\{"model": "nanodet", "version": 1, "ms_per_image": [0-9.]+, .*"images": 1, "failed": 0, "metrics": \{"AP": [01]\.' \
+        "$tmp/table.json"; then
+        ok model_table_json
+    else
+        cat "$tmp/table.json"
+        bad model_table_json
+    fi
+else
+    skipped model_table_lists_every_model "needs coco-dev image 285 and both models"
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"

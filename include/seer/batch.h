@@ -124,6 +124,7 @@ struct seer_batch_opts {
     int queue_len;          /* decoded photos waiting; 0: 2 per worker slot + decoders */
     size_t max_photo_bytes; /* 0: SEER_BATCH_MAX_PHOTO_BYTES */
     int64_t max_pixels;     /* per photo; 0: the image module's default */
+    bool full_size;         /* decode JPEGs at full size, not DCT-scaled to the input */
     struct seer_detect_opts detect;
     int nice;           /* > 0: the run's threads lower their priority this much */
     bool progress;      /* a progress line on stderr (done/total, images/s, ETA) */
@@ -226,5 +227,20 @@ struct seer_batch_job {
  * (st->total: inputs still to do when it started); a job already complete does nothing. */
 int seer_batch_job_run(const struct seer_batch_job *j, struct seer_batch_stats *st,
                        struct seer_err *err);
+
+/* ---- detections for COCO evaluation (coco.c) ---- */
+
+struct seer_eval_det;
+
+/* Runs m over every image of gt (images_dir/file_name) through the batch pipeline with
+ * options o and returns the detections in COCO form: image_id from gt, category_id from the
+ * model's label map, bbox [x, y, w, h] in original pixels. *out is a heap array the caller
+ * frees with seer_free (NULL when empty). An image that fails is counted in st->failed and
+ * the first failure's message is kept in first_failure ("path: why"); it does not fail the
+ * call. mean_ms (may be NULL) receives the mean per-image time_ms (decode + detect). */
+int seer_batch_coco_dets(struct seer_model *m, const struct seer_eval_gt *gt,
+                         const char *images_dir, const struct seer_batch_opts *o,
+                         struct seer_eval_det **out, size_t *n_dets, struct seer_batch_stats *st,
+                         double *mean_ms, struct seer_err *first_failure, struct seer_err *err);
 
 #endif /* SEER_BATCH_H */

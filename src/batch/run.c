@@ -323,8 +323,9 @@ int seer_batch_run(struct seer_model *m, const struct seer_batch_inputs *in, con
     r.skip = skip;
     r.o = o;
     r.sink = sink;
-    r.min_w = man->input.width;
-    r.min_h = man->input.height;
+    /* DCT scaling (as seer_detect_bytes does) unless full size is asked for. */
+    r.min_w = o->full_size ? 0 : man->input.width;
+    r.min_h = o->full_size ? 0 : man->input.height;
     pthread_mutex_init(&r.mu, NULL);
     pthread_mutex_init(&r.sink_mu, NULL);
     pthread_cond_init(&r.cv_free, NULL);

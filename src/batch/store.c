@@ -91,6 +91,15 @@ static char *join(const char *dir, const char *name)
     return s;
 }
 
+/* "dir/name" into a caller buffer, for best-effort clean-up that must not allocate;
+ * false when it does not fit. */
+static bool path_in(char *buf, size_t cap, const char *dir, const char *name)
+{
+    int n = snprintf(buf, cap, "%s/%s", dir, name);
+
+    return n > 0 && (size_t)n < cap;
+}
+
 static int fsync_dir(const char *dir, struct seer_err *err)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = SEER_OK;
@@ -262,11 +271,10 @@ static int scan_work(struct seer_batch_store *s, struct seer_err *err)
         uint64_t seq;
 
         if (strstr(e->d_name, ".tmp.")) {
-            char *p = join(s->work, e->d_name);
+            char p[PATH_MAX];
 
-            if (p)
+            if (path_in(p, sizeof(p), s->work, e->d_name))
                 unlink(p);
-            seer_free(p);
         } else if (is_chunk_name(e->d_name, &seq)) {
             rc = read_chunk_header(s, e->d_name, err);
             if (seq >= s->next_seq)
@@ -541,12 +549,10 @@ static void remove_stale(const char *dir, const char *prefix)
     if (!d)
         return;
     while ((e = readdir(d))) {
-        char *p;
+        char p[PATH_MAX];
 
-        if (strncmp(e->d_name, prefix, n) || !(p = join(dir, e->d_name)))
-            continue;
-        unlink(p);
-        seer_free(p);
+        if (!strncmp(e->d_name, prefix, n) && path_in(p, sizeof(p), dir, e->d_name))
+            unlink(p);
     }
     closedir(d);
 }
@@ -700,12 +706,11 @@ int seer_batch_store_finish(struct seer_batch_store *s, struct seer_err *err)
     if (!rc) {
         s->complete = true;
         for (size_t c = 0; c < n_seq; c++) {
-            char name[32], *p;
+            char name[32], p[PATH_MAX];
 
             snprintf(name, sizeof(name), "chunk-%08llu", (unsigned long long)seqs[c]);
-            if ((p = join(s->work, name)))
+            if (path_in(p, sizeof(p), s->work, name))
                 unlink(p);
-            seer_free(p);
         }
         rc = fsync_dir(s->work, err);
     }

@@ -24,7 +24,7 @@
 
 struct batch_cli {
     const char *model, *models, *output, *glob, *list, *jsonl, *annotations, *images;
-    int shard, n_shards, threads, workers, decoders, batch_size, max;
+    int shard, n_shards, threads, workers, decoders, batch_size, max, commit_every;
     float threshold;
     bool coco, quiet;
 };
@@ -59,6 +59,7 @@ static void usage(FILE *f)
                "  --format coco         also write coco_results.json (with --annotations)\n"
                "  --threshold T         keep scores above T (default: the model's manifest)\n"
                "  --max N               at most N detections per photo (default: the manifest)\n"
+               "  --commit-every N      commit results every N inputs (default 64) or 2 s\n"
                "  --quiet               no progress line\n"
                "\n"
                "Writes DIR/prediction.results-0000i-of-0000N (JSON Lines) and\n"
@@ -150,6 +151,8 @@ static int parse_args(int argc, char **argv, struct batch_cli *o)
             ok = parse_int(v, 1, 256, &o->decoders);
         } else if (opt_value(argc, argv, &i, "--batch-size", &v)) {
             ok = parse_int(v, 1, 4096, &o->batch_size);
+        } else if (opt_value(argc, argv, &i, "--commit-every", &v)) {
+            ok = parse_int(v, 1, 100000, &o->commit_every);
         } else if (opt_value(argc, argv, &i, "--max", &v)) {
             ok = parse_int(v, 1, 10000, &o->max);
         } else if (opt_value(argc, argv, &i, "--format", &v)) {
@@ -268,6 +271,7 @@ int seer_cli_batch(int argc, char **argv)
     j.shard = o.shard;
     j.n_shards = o.n_shards;
     j.coco = o.coco;
+    j.chunk_items = o.commit_every;
     seer_batch_opts_init(&j.run);
     j.run.n_workers = o.workers;
     j.run.n_decoders = o.decoders ? o.decoders : 1;
