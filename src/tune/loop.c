@@ -21,389 +21,12 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
-#include "tune/metric.h"
+#include "tune/run.h"
 #include "tune/runner.h"
 #include "tune/search.h"
-#include "tune/space.h"
-#include "tune/study.h"
-
-#define KILL_GRACE_S      2.0
-#define MAX_LINE          4096
-#define MAX_LOG_BYTES     (16u << 20)
-#define MAX_METRIC_FILE   (1u << 20)
-#define MIN_DONE_FOR_STOP 3
-
-enum phase { PH_QUEUED, PH_RUNNING, PH_DONE };
-
-struct trial {
-    int64_t id;
-    double *point;
-    char *params; /* JSON, owned */
-    enum phase phase;
-    const char *state; /* final state when PH_DONE */
-    bool has_obj, stopped_early;
-    double obj;
-    int64_t step;
-    struct seer__metrics m;
-    /* while running */
-    pid_t pid;
-    int out_fd, log_fd;
-    bool reaped, timed_out, stopping;
-    int wstatus;
-    double t0, t_signal; /* monotonic start, time of SIGTERM (0: none) */
-    size_t n_checked;    /* measurements already seen by the stopping rule */
-    char line[MAX_LINE];
-    size_t line_n;
-    bool line_long;
-    size_t log_bytes;
-    char dir[1100], metric_path[1200];
-    struct timespec metric_mtime;
-    off_t metric_size;
-    char *spawn_error; /* owned */
-};
-
-struct run {
-    struct seer_tune_db *db;
-    const char *job_id;
-    struct seer__study_row row;
-    struct seer_tune_spec *spec;
-    const char **argv; /* NULL-terminated, from row.command */
-    size_t argc;
-    struct trial *t;
-    size_t n, cap;
-    int64_t limit; /* trial ids run 1..limit */
-    int64_t n_failed;
-    double *prior, *prior_y;
-    size_t n_prior;
-    const struct seer_tune_ctl *ctl;
-    char study_dir[1024];
-};
-
-static double mono(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static struct trial *add_trial(struct run *r, int64_t id)
-{
-    struct trial *t;
-
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 64;
-        struct trial *nt = seer_realloc(r->t, cap * sizeof(*nt));
-
-        if (!nt)
-            return NULL;
-        r->t = nt;
-        r->cap = cap;
-    }
-    t = &r->t[r->n];
-    memset(t, 0, sizeof(*t));
-    t->point = seer_calloc(r->spec->n_params, sizeof(double));
-    if (!t->point)
-        return NULL;
-    t->id = id;
-    t->out_fd = t->log_fd = -1;
-    t->pid = -1;
-    r->n++;
-    return t;
-}
-
-static void free_trials(struct run *r)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        struct trial *t = &r->t[i];
-
-        if (t->out_fd >= 0)
-            close(t->out_fd);
-        if (t->log_fd >= 0)
-            close(t->log_fd);
-        seer__metrics_clear(&t->m);
-        seer_free(t->point);
-        seer_free(t->params);
-        seer_free(t->spawn_error);
-    }
-    seer_free(r->t);
-}
-
-static bool maximize(const struct run *r)
-{
-    return r->spec->goal == SEER_TUNE_GOAL_MAXIMIZE;
-}
-
-static void take_line(struct run *r, struct trial *t)
-{
-    /* Out of memory here only loses this report; the trial then fails visibly. */
-    if (!t->line_long)
-        (void)seer__metrics_parse_line(&t->m, t->line, t->line_n, r->spec->metric_tag);
-    t->line_n = 0;
-    t->line_long = false;
-}
-
-/* Reads what the trial printed: copies it to stdout.log (up to a cap) and parses whole
- * lines. Over-long lines are dropped, not split, so a flood cannot fake a report. */
-static void drain_stdout(struct run *r, struct trial *t, int max_reads)
-{
-    char buf[8192];
-
-    /* Bounded, so a trainer that floods its output cannot starve the other trials. */
-    for (int k = 0; k < max_reads && t->out_fd >= 0; k++) {
-        ssize_t got = read(t->out_fd, buf, sizeof(buf));
-
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            if (got == 0 || errno != EAGAIN) {
-                close(t->out_fd);
-                t->out_fd = -1;
-                if (t->line_n)
-                    take_line(r, t);
-            }
-            return;
-        }
-        if (t->log_fd >= 0 && t->log_bytes < MAX_LOG_BYTES) {
-            size_t w = (size_t)got;
-
-            if (w > MAX_LOG_BYTES - t->log_bytes)
-                w = MAX_LOG_BYTES - t->log_bytes;
-            if (write(t->log_fd, buf, w) == (ssize_t)w)
-                t->log_bytes += w;
-        }
-        for (ssize_t i = 0; i < got; i++) {
-            if (buf[i] == '\n') {
-                take_line(r, t);
-            } else if (t->line_n < MAX_LINE - 1) {
-                t->line[t->line_n++] = buf[i];
-            } else {
-                t->line_long = true;
-            }
-        }
-    }
-}
-
-/* Re-reads the hypertune metric file when its size or time changed. */
-static void read_metric_file(struct run *r, struct trial *t)
-{
-    struct stat st;
-    char *buf;
-    int fd;
-    ssize_t got;
-
-    if (stat(t->metric_path, &st) || !S_ISREG(st.st_mode))
-        return;
-    if (st.st_size == t->metric_size && st.st_mtim.tv_sec == t->metric_mtime.tv_sec &&
-        st.st_mtim.tv_nsec == t->metric_mtime.tv_nsec)
-        return;
-    if (st.st_size > (off_t)MAX_METRIC_FILE) {
-        t->m.n_garbage++;
-        t->metric_size = st.st_size;
-        t->metric_mtime = st.st_mtim;
-        return;
-    }
-    fd = open(t->metric_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    buf = seer_malloc((size_t)st.st_size + 1);
-    got = buf ? read(fd, buf, (size_t)st.st_size) : -1;
-    close(fd);
-    if (got >= 0) {
-        t->metric_size = st.st_size;
-        t->metric_mtime = st.st_mtim;
-        seer__metrics_parse_file(&t->m, buf, (size_t)got, r->spec->metric_tag);
-    }
-    seer_free(buf);
-}
-
-static void signal_trial(struct trial *t, int sig)
-{
-    if (t->pid > 0 && !t->reaped)
-        kill(-t->pid, sig);
-    if (sig == SIGTERM && t->t_signal == 0)
-        t->t_signal = mono();
-}
-
-static void progress(struct run *r, const struct trial *t, double secs)
-{
-    FILE *f = r->ctl ? r->ctl->progress : NULL;
-
-    if (!f)
-        return;
-    fprintf(f, "trial %lld/%lld %s", (long long)t->id, (long long)r->limit, t->state);
-    if (t->has_obj)
-        fprintf(f, " objective=%.10g step=%lld%s", t->obj, (long long)t->step,
-                t->stopped_early ? " (stopped early)" : "");
-    fprintf(f, " %s (%.1f s)\n", t->params, secs);
-    fflush(f);
-}
-
-/* Decides the trial's outcome and commits it. */
-static int finish_trial(struct run *r, struct trial *t, struct seer_err *err)
-{
-    char msg[256] = "";
-    struct seer__trial_row row = {0};
-    double secs = t->t0 > 0 ? mono() - t->t0 : 0;
-    int rc;
-
-    /* Whatever the trainer left behind in its group goes with it; what it printed stays
-     * readable in the pipe. */
-    if (t->pid > 0)
-        kill(-t->pid, SIGKILL);
-    drain_stdout(r, t, 1024);
-    read_metric_file(r, t);
-    if (t->out_fd >= 0) {
-        close(t->out_fd);
-        t->out_fd = -1;
-    }
-    if (t->log_fd >= 0) {
-        close(t->log_fd);
-        t->log_fd = -1;
-    }
-    t->has_obj = t->m.n > 0;
-    if (t->has_obj) {
-        t->obj = t->m.v[t->m.n - 1].value;
-        t->step = t->m.v[t->m.n - 1].step;
-    }
-    if (t->spawn_error) {
-        snprintf(msg, sizeof(msg), "%s", t->spawn_error);
-    } else if (t->stopping && t->has_obj) {
-        t->stopped_early = true;
-    } else if (t->timed_out) {
-        snprintf(msg, sizeof(msg), "timed out after %g s", r->row.timeout_s);
-    } else if (WIFSIGNALED(t->wstatus)) {
-        snprintf(msg, sizeof(msg), "killed by signal %d", WTERMSIG(t->wstatus));
-    } else if (WEXITSTATUS(t->wstatus) != 0) {
-        snprintf(msg, sizeof(msg), "exit status %d", WEXITSTATUS(t->wstatus));
-    } else if (!t->has_obj) {
-        snprintf(msg, sizeof(msg), "exited without reporting metric '%s'%s", r->spec->metric_tag,
-                 t->m.n_garbage ? " (only unreadable values)" : "");
-    }
-    t->state = msg[0] ? "FAILED" : "SUCCEEDED";
-    if (msg[0])
-        t->has_obj = false;
-    t->phase = PH_DONE;
-    row.trial_id = t->id;
-    row.state = t->state;
-    row.has_objective = t->has_obj;
-    row.objective = t->obj;
-    row.step = t->step;
-    row.stopped_early = t->stopped_early;
-    row.end_time = seer__now();
-    row.message = msg[0] ? msg : NULL;
-    rc = seer__store_trial_finish(r->db->st, r->job_id, &row, t->has_obj ? &t->m : NULL, err);
-    if (rc)
-        return rc;
-    if (msg[0])
-        r->n_failed++;
-    progress(r, t, secs);
-    if (msg[0] && r->ctl && r->ctl->progress)
-        fprintf(r->ctl->progress, "  trial %lld: %s (see %s)\n", (long long)t->id, msg, t->dir);
-    return 0;
-}
-
-static void build_env(struct run *r, struct trial *t, char **env, char *store, size_t cap)
-{
-    size_t k = 0;
-    int n;
-    char idbuf[32];
-
-    snprintf(idbuf, sizeof(idbuf), "%lld", (long long)t->id);
-#define ADD(...)                                                                                   \
-    do {                                                                                           \
-        n = snprintf(store + k, cap - k, __VA_ARGS__);                                             \
-        if (n < 0 || (size_t)n >= cap - k)                                                         \
-            goto full;                                                                             \
-        *env++ = store + k;                                                                        \
-        k += (size_t)n + 1;                                                                        \
-    } while (0)
-    ADD("CLOUD_ML_TRIAL_ID=%s", idbuf);
-    ADD("CLOUD_ML_HP_METRIC_FILE=%s", t->metric_path);
-    ADD("CLOUD_ML_HP_METRIC_TAG=%s", r->spec->metric_tag);
-    ADD("CLOUD_ML_JOB_ID=%s", r->job_id);
-    ADD("SEER_TRIAL_DIR=%s", t->dir);
-    /* TF_CONFIG as the service sets it: the cluster, this task with its trial, the job. */
-    ADD("TF_CONFIG={\"cluster\":{\"master\":[\"localhost:2222\"]},\"task\":{\"type\":"
-        "\"master\",\"index\":0,\"trial\":\"%s\"},\"job\":%s,\"environment\":\"cloud\"}",
-        idbuf, r->spec->input_json);
-#undef ADD
-full:
-    *env = NULL;
-}
-
-static int start_trial(struct run *r, struct trial *t, struct seer_err *err)
-{
-    const char **argv = NULL;
-    char *env[8], *envbuf = NULL, idbuf[32], *arg = NULL, path[PATH_MAX];
-    size_t np = r->spec->n_params, envcap = 8192 + strlen(r->spec->input_json);
-    int rc;
-
-    snprintf(idbuf, sizeof(idbuf), "%lld", (long long)t->id);
-    snprintf(t->dir, sizeof(t->dir), "%s/trial-%lld", r->study_dir, (long long)t->id);
-    snprintf(t->metric_path, sizeof(t->metric_path), "%s/output.metrics", t->dir);
-    if (mkdir(t->dir, 0755) && errno != EEXIST)
-        return seer_errf(err, SEER_EIO, "%s: %s", t->dir, strerror(errno));
-    unlink(t->metric_path); /* a rerun must not read its interrupted attempt's reports */
-    seer__metrics_clear(&t->m);
-    t->metric_size = -1;
-    rc = seer__store_trial_begin(r->db->st, r->job_id, t->id, t->params, err);
-    if (rc)
-        return rc;
-    argv = seer_calloc(r->argc + np + 1, sizeof(*argv));
-    arg = seer_malloc(np * 700 + 1);
-    envbuf = seer_malloc(envcap);
-    if (!argv || !arg || !envbuf) {
-        rc = seer_errf(err, SEER_ENOMEM, "out of memory");
-        goto out;
-    }
-    memcpy(argv, r->argv, r->argc * sizeof(*argv));
-    for (size_t i = 0, k = 0; i < np; i++) {
-        const struct seer_tune_param *p = &r->spec->params[i];
-        int n = snprintf(arg + k, 700, "--%s=", p->name);
-
-        seer__space_format(p, t->point[i], arg + k + n, (size_t)(700 - n));
-        argv[r->argc + i] = arg + k;
-        k += strlen(arg + k) + 1;
-    }
-    build_env(r, t, env, envbuf, envcap);
-    snprintf(path, sizeof(path), "%s/stdout.log", t->dir);
-    t->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    snprintf(path, sizeof(path), "%s/stderr.log", t->dir);
-    struct seer__spawn sp = {
-        .argv = argv,
-        .executor = r->row.executor,
-        .env = (const char *const *)env,
-        .cwd = r->row.chdir_trial ? t->dir : r->row.cwd,
-        .stderr_path = path,
-        .trial_id = idbuf,
-        .trial_dir = t->dir,
-    };
-    struct seer_err serr = {{0}};
-    t->phase = PH_RUNNING;
-    t->t0 = mono();
-    t->t_signal = 0;
-    t->reaped = t->timed_out = t->stopping = false;
-    t->n_checked = t->line_n = t->log_bytes = 0;
-    if (seer__spawn(&sp, &t->pid, &t->out_fd, &serr)) {
-        /* A trial that cannot start is a failed trial, like one that crashes. */
-        t->spawn_error = seer_strdup(serr.msg);
-        t->reaped = true;
-        t->pid = -1;
-        rc = finish_trial(r, t, err);
-        goto out;
-    }
-    rc = seer__store_trial_set_pid(r->db->st, r->job_id, t->id, t->pid,
-                                   seer__proc_start_ticks(t->pid), err);
-out:
-    seer_free(argv);
-    seer_free(arg);
-    seer_free(envbuf);
-    return rc;
-}
 
 /* The history the search sees: prior study, finished, running and failed trials. */
-static int propose(struct run *r, struct trial *t, struct seer_err *err)
+static int propose(struct seer__run *r, struct seer__trial *t, struct seer_err *err)
 {
     size_t np = r->spec->n_params, nd = 0, npd = 0, nf = 0, cap = r->n + r->n_prior + 1;
     double *done = seer_calloc(cap * np, sizeof(double)), *y = seer_calloc(cap, sizeof(double));
@@ -417,17 +40,17 @@ static int propose(struct run *r, struct trial *t, struct seer_err *err)
     }
     for (size_t i = 0; i < r->n_prior; i++) {
         memcpy(done + nd * np, r->prior + i * np, np * sizeof(double));
-        y[nd++] = maximize(r) ? r->prior_y[i] : -r->prior_y[i];
+        y[nd++] = seer__run_maximize(r) ? r->prior_y[i] : -r->prior_y[i];
     }
     for (size_t i = 0; i < r->n; i++) {
-        const struct trial *o = &r->t[i];
+        const struct seer__trial *o = &r->t[i];
 
         if (o == t)
             continue;
-        if (o->phase == PH_DONE && o->has_obj) {
+        if (o->phase == SEER__PHASE_DONE && o->has_obj) {
             memcpy(done + nd * np, o->point, np * sizeof(double));
-            y[nd++] = maximize(r) ? o->obj : -o->obj;
-        } else if (o->phase == PH_DONE) {
+            y[nd++] = seer__run_maximize(r) ? o->obj : -o->obj;
+        } else if (o->phase == SEER__PHASE_DONE) {
             memcpy(fail + nf++ * np, o->point, np * sizeof(double));
         } else {
             memcpy(pend + npd++ * np, o->point, np * sizeof(double));
@@ -445,7 +68,7 @@ out:
     return rc;
 }
 
-static void check_stop(struct run *r, struct trial *t)
+static void check_stop(struct seer__run *r, struct seer__trial *t)
 {
     const struct seer__metrics *done[256];
     size_t k = 0;
@@ -455,19 +78,20 @@ static void check_stop(struct run *r, struct trial *t)
     t->n_checked = t->m.n;
     /* Trials that ran to completion are the reference; most recent last. */
     for (size_t i = r->n; i-- > 0 && k < 256;) {
-        const struct trial *o = &r->t[i];
+        const struct seer__trial *o = &r->t[i];
 
-        if (o->phase == PH_DONE && o->has_obj && !o->stopped_early)
+        if (o->phase == SEER__PHASE_DONE && o->has_obj && !o->stopped_early)
             done[k++] = &o->m;
     }
-    if (seer__median_should_stop(&t->m, done, k, maximize(r), MIN_DONE_FOR_STOP)) {
+    if (seer__median_should_stop(&t->m, done, k, seer__run_maximize(r),
+                                 SEER_TUNE_MIN_DONE_FOR_STOP)) {
         t->stopping = true;
-        signal_trial(t, SIGTERM);
+        seer__trial_signal(t, SIGTERM);
     }
 }
 
 /* One turn over the running trials: output, reaping, time limit, stopping rule. */
-static int service(struct run *r, struct seer_err *err)
+static int service(struct seer__run *r, struct seer_err *err)
 {
     struct pollfd fds[SEER_TUNE_MAX_PARALLEL];
     size_t nfds = 0;
@@ -475,9 +99,9 @@ static int service(struct run *r, struct seer_err *err)
     int rc;
 
     for (size_t i = 0; i < r->n; i++) {
-        struct trial *t = &r->t[i];
+        struct seer__trial *t = &r->t[i];
 
-        if (t->phase != PH_RUNNING)
+        if (t->phase != SEER__PHASE_RUNNING)
             continue;
         if (t->out_fd >= 0 && nfds < SEER_TUNE_MAX_PARALLEL)
             fds[nfds++] = (struct pollfd){.fd = t->out_fd, .events = POLLIN};
@@ -488,20 +112,20 @@ static int service(struct run *r, struct seer_err *err)
     if (poll(fds, nfds, eof_waiting ? 10 : 100) < 0 && errno != EINTR)
         return seer_errf(err, SEER_EIO, "poll: %s", strerror(errno));
     for (size_t i = 0; i < r->n; i++) {
-        struct trial *t = &r->t[i];
-        double now = mono();
+        struct seer__trial *t = &r->t[i];
+        double now = seer__mono();
         pid_t w;
 
-        if (t->phase != PH_RUNNING)
+        if (t->phase != SEER__PHASE_RUNNING)
             continue;
-        drain_stdout(r, t, 64);
-        read_metric_file(r, t);
+        seer__trial_drain(r, t, 64);
+        seer__trial_read_metrics(r, t);
         do {
             w = waitpid(t->pid, &t->wstatus, WNOHANG);
         } while (w < 0 && errno == EINTR);
         if (w == t->pid || (w < 0 && errno == ECHILD)) {
             t->reaped = true;
-            rc = finish_trial(r, t, err);
+            rc = seer__trial_finish(r, t, err);
             if (rc)
                 return rc;
             continue;
@@ -509,50 +133,50 @@ static int service(struct run *r, struct seer_err *err)
         if (r->row.timeout_s > 0 && now - t->t0 > r->row.timeout_s && !t->timed_out &&
             !t->stopping) {
             t->timed_out = true;
-            signal_trial(t, SIGTERM);
+            seer__trial_signal(t, SIGTERM);
         }
         check_stop(r, t);
-        if (t->t_signal > 0 && now - t->t_signal > KILL_GRACE_S)
-            signal_trial(t, SIGKILL);
+        if (t->t_signal > 0 && now - t->t_signal > SEER_TUNE_KILL_GRACE_S)
+            seer__trial_signal(t, SIGKILL);
     }
     return 0;
 }
 
-static size_t n_running(const struct run *r)
+static size_t n_running(const struct seer__run *r)
 {
     size_t k = 0;
 
     for (size_t i = 0; i < r->n; i++)
-        k += r->t[i].phase == PH_RUNNING;
+        k += r->t[i].phase == SEER__PHASE_RUNNING;
     return k;
 }
 
 /* Kills every running trial and waits for it; they stay RUNNING in the store, so a resume
  * starts them again. */
-static void kill_running(struct run *r)
+static void kill_running(struct seer__run *r)
 {
-    double t0 = mono();
+    double t0 = seer__mono();
 
     for (size_t i = 0; i < r->n; i++)
-        if (r->t[i].phase == PH_RUNNING)
-            signal_trial(&r->t[i], SIGTERM);
+        if (r->t[i].phase == SEER__PHASE_RUNNING)
+            seer__trial_signal(&r->t[i], SIGTERM);
     for (;;) {
         bool left = false;
 
         for (size_t i = 0; i < r->n; i++) {
-            struct trial *t = &r->t[i];
+            struct seer__trial *t = &r->t[i];
 
-            if (t->phase != PH_RUNNING)
+            if (t->phase != SEER__PHASE_RUNNING)
                 continue;
             if (waitpid(t->pid, &t->wstatus, WNOHANG) == t->pid) {
                 kill(-t->pid, SIGKILL);
                 t->reaped = true;
-                t->phase = PH_QUEUED;
+                t->phase = SEER__PHASE_QUEUED;
                 continue;
             }
             left = true;
-            if (mono() - t0 > KILL_GRACE_S)
-                signal_trial(t, SIGKILL);
+            if (seer__mono() - t0 > SEER_TUNE_KILL_GRACE_S)
+                seer__trial_signal(t, SIGKILL);
         }
         if (!left)
             return;
@@ -562,19 +186,19 @@ static void kill_running(struct run *r)
 }
 
 /* Kills the running trials and records them CANCELLED; a resumed study reruns them. */
-static int cancel_running(struct run *r, struct seer_err *err)
+static int cancel_running(struct seer__run *r, struct seer_err *err)
 {
     int rc = 0;
 
     kill_running(r);
     for (size_t i = 0; i < r->n && !rc; i++) {
-        struct trial *t = &r->t[i];
+        struct seer__trial *t = &r->t[i];
         struct seer__trial_row row = {.trial_id = t->id,
                                       .state = "CANCELLED",
                                       .end_time = seer__now(),
                                       .message = "cancelled"};
 
-        if (t->phase == PH_QUEUED && t->reaped)
+        if (t->phase == SEER__PHASE_QUEUED && t->reaped)
             rc = seer__store_trial_finish(r->db->st, r->job_id, &row, NULL, err);
     }
     return rc;
@@ -582,14 +206,14 @@ static int cancel_running(struct run *r, struct seer_err *err)
 
 /* Loads the stored trials: finished ones as they are, interrupted ones queued again (after
  * killing a leftover process that is provably theirs). */
-static int load_trials(struct run *r, struct seer_arena *a, struct seer_err *err)
+static int load_trials(struct seer__run *r, struct seer_arena *a, struct seer_err *err)
 {
     struct seer__trial_row *rows;
     size_t n;
     int rc = seer__store_trials(r->db->st, r->job_id, a, &rows, &n, err);
 
     for (size_t i = 0; !rc && i < n; i++) {
-        struct trial *t = add_trial(r, rows[i].trial_id);
+        struct seer__trial *t = seer__trial_add(r, rows[i].trial_id);
 
         if (!t || !(t->params = seer_strdup(rows[i].params)))
             return seer_errf(err, SEER_ENOMEM, "out of memory");
@@ -602,10 +226,10 @@ static int load_trials(struct run *r, struct seer_arena *a, struct seer_err *err
             if (rows[i].pid > 0 && rows[i].pid_start &&
                 seer__proc_start_ticks((pid_t)rows[i].pid) == rows[i].pid_start)
                 kill(-(pid_t)rows[i].pid, SIGKILL);
-            t->phase = PH_QUEUED;
+            t->phase = SEER__PHASE_QUEUED;
             continue;
         }
-        t->phase = PH_DONE;
+        t->phase = SEER__PHASE_DONE;
         t->state = !strcmp(rows[i].state, "SUCCEEDED") ? "SUCCEEDED" : "FAILED";
         t->has_obj = rows[i].has_objective;
         t->obj = rows[i].objective;
@@ -618,7 +242,7 @@ static int load_trials(struct run *r, struct seer_arena *a, struct seer_err *err
 }
 
 /* Finished trials of resumePreviousJobId whose values fit this spec. */
-static int load_prior(struct run *r, struct seer_arena *a, struct seer_err *err)
+static int load_prior(struct seer__run *r, struct seer_arena *a, struct seer_err *err)
 {
     struct seer__trial_row *rows;
     size_t n, np = r->spec->n_params;
@@ -640,7 +264,7 @@ static int load_prior(struct run *r, struct seer_arena *a, struct seer_err *err)
     return 0;
 }
 
-static int parse_command(struct run *r, struct seer_arena *a, struct seer_err *err)
+static int parse_command(struct seer__run *r, struct seer_arena *a, struct seer_err *err)
 {
     cJSON *cmd = cJSON_Parse(r->row.command);
     int n = cJSON_GetArraySize(cmd), rc = 0, i = 0;
@@ -666,28 +290,28 @@ out:
     return rc;
 }
 
-static struct trial *next_to_start(struct run *r, struct seer_err *err, int *rc)
+static struct seer__trial *next_to_start(struct seer__run *r, struct seer_err *err, int *rc)
 {
     int64_t max_id = 0;
 
     for (size_t i = 0; i < r->n; i++) {
-        if (r->t[i].phase == PH_QUEUED)
+        if (r->t[i].phase == SEER__PHASE_QUEUED)
             return &r->t[i];
         max_id = r->t[i].id > max_id ? r->t[i].id : max_id;
     }
     if (max_id >= r->limit)
         return NULL;
-    struct trial *t = add_trial(r, max_id + 1);
+    struct seer__trial *t = seer__trial_add(r, max_id + 1);
     if (!t) {
         *rc = seer_errf(err, SEER_ENOMEM, "out of memory");
         return NULL;
     }
-    t->phase = PH_QUEUED;
+    t->phase = SEER__PHASE_QUEUED;
     *rc = propose(r, t, err);
     return *rc ? NULL : t;
 }
 
-static int run_loop(struct run *r, const char **final, char *msg, size_t msg_cap,
+static int run_loop(struct seer__run *r, const char **final, char *msg, size_t msg_cap,
                     struct seer_err *err)
 {
     int rc = 0;
@@ -710,13 +334,13 @@ static int run_loop(struct run *r, const char **final, char *msg, size_t msg_cap
             return 0;
         }
         while ((int64_t)n_running(r) < r->row.parallel) {
-            struct trial *t = next_to_start(r, err, &rc);
+            struct seer__trial *t = next_to_start(r, err, &rc);
 
             if (rc)
                 return rc;
             if (!t)
                 break;
-            rc = start_trial(r, t, err);
+            rc = seer__trial_start(r, t, err);
             if (rc)
                 return rc;
         }
@@ -724,7 +348,7 @@ static int run_loop(struct run *r, const char **final, char *msg, size_t msg_cap
             bool any = false;
 
             for (size_t i = 0; i < r->n; i++)
-                any |= r->t[i].phase == PH_QUEUED;
+                any |= r->t[i].phase == SEER__PHASE_QUEUED;
             if (!any)
                 break;
         }
@@ -741,7 +365,7 @@ static int run_loop(struct run *r, const char **final, char *msg, size_t msg_cap
 int seer_tune_run(struct seer_tune_db *db, const char *job_id, const struct seer_tune_ctl *ctl,
                   char *state, struct seer_err *err)
 {
-    struct run r = {.db = db, .job_id = job_id, .ctl = ctl};
+    struct seer__run r = {.db = db, .job_id = job_id, .ctl = ctl};
     struct seer_arena *a = seer_arena_new(16384);
     const char *final = NULL;
     char lockpath[PATH_MAX], msg[200] = "";
@@ -810,7 +434,7 @@ int seer_tune_run(struct seer_tune_db *db, const char *job_id, const struct seer
 out:
     if (lockfd >= 0)
         close(lockfd);
-    free_trials(&r);
+    seer__trials_free(&r);
     seer_free(r.prior);
     seer_free(r.prior_y);
     seer__tune_spec_free(r.spec);
