@@ -51,7 +51,7 @@ s=1
 while [ $s -le 10 ]; do
     awk -v q="$q" -v s="$s" 'BEGIN { printf "{\"global_step\": \"%d\", \"acc\": \"%g\", \"timestamp\": %d}\n", s, q * s / 10, s }' \
         >> "$CLOUD_ML_HP_METRIC_FILE"
-    sleep 0.05
+    sleep 0.1
     s=$((s + 1))
 done
 SH
