@@ -79,21 +79,45 @@ static size_t assign_offsets(struct life *lv, int n)
     return total;
 }
 
+/* Whether node nd only relabels its input's bytes (Reshape and friends, Identity): its
+ * output can then share the input's storage instead of copying it. */
+static bool is_alias_op(const struct seer_plan *p, const struct seer_node *nd)
+{
+    size_t a, b;
+
+    switch (nd->op) {
+    case SEER_OP_IDENTITY:
+    case SEER_OP_RESHAPE:
+    case SEER_OP_EXPAND_DIMS:
+    case SEER_OP_SQUEEZE: break;
+    default: return false;
+    }
+    if (nd->n_out != 1 || nd->n_in < 1 || !nd->in[0] ||
+        p->g->values[seer__plan_vid(p, nd->in[0])]->kind == SEER_VALUE_CONST)
+        return false;
+    return seer_tensor_nbytes(nd->in[0], &a) && seer_tensor_nbytes(nd->out[0], &b) && a == b &&
+           nd->in[0]->dtype == nd->out[0]->dtype;
+}
+
 static int plan_memory(struct seer_plan *p, struct seer_err *err)
 {
     const struct seer_graph *g = p->g;
     struct life *lv = seer_calloc((size_t)g->n_values + 1, sizeof(*lv));
     int *slot = seer_calloc((size_t)g->n_values + 1, sizeof(int));
+    int *root = seer_calloc((size_t)g->n_values + 1, sizeof(int));
     int n = 0, rc = SEER_OK;
 
-    if (!lv || !slot) {
+    if (!lv || !slot || !root) {
         rc = seer_errf(err, SEER_ENOMEM, "out of memory planning");
         goto out;
     }
-    for (int i = 0; i < g->n_values; i++)
+    for (int i = 0; i < g->n_values; i++) {
         slot[i] = -1;
+        root[i] = i;
+    }
     /* Lifetimes come from the plan's own nodes: fusion may have moved a value's writer
-     * to an earlier node and left absorbed values with no writer (and no storage). */
+     * to an earlier node and left absorbed values with no writer (and no storage). A
+     * value that aliases another (root) extends the root's life instead of its own. */
     for (int i = 0; i < g->n_inputs; i++) {
         int v = g->inputs[i]->id;
         slot[v] = n;
@@ -103,6 +127,17 @@ static int plan_memory(struct seer_plan *p, struct seer_err *err)
         const struct seer_node *nd = &p->nodes[j];
         if (p->skip[j])
             continue;
+        for (int i = 0; i < nd->n_in; i++) {
+            int s;
+            if (!nd->in[i] || (s = slot[root[seer__plan_vid(p, nd->in[i])]]) < 0)
+                continue;
+            if (lv[s].last < j)
+                lv[s].last = j;
+        }
+        if (is_alias_op(p, nd) && slot[root[seer__plan_vid(p, nd->in[0])]] >= 0) {
+            root[seer__plan_vid(p, nd->out[0])] = root[seer__plan_vid(p, nd->in[0])];
+            continue;
+        }
         for (int i = 0; i < nd->n_out; i++) {
             int v = seer__plan_vid(p, nd->out[i]);
             if (slot[v] < 0) {
@@ -110,18 +145,12 @@ static int plan_memory(struct seer_plan *p, struct seer_err *err)
                 lv[n++] = (struct life){v, j, j, 0, 0};
             }
         }
-        for (int i = 0; i < nd->n_in; i++) {
-            int s;
-            if (!nd->in[i] || (s = slot[seer__plan_vid(p, nd->in[i])]) < 0)
-                continue;
-            if (lv[s].last < j)
-                lv[s].last = j;
-        }
     }
+    for (int v = 0; v < g->n_values; v++)
+        if (g->values[v]->is_output && slot[root[v]] >= 0)
+            lv[slot[root[v]]].last = g->n_nodes;
     for (int i = 0; i < n; i++) {
         size_t bytes;
-        if (g->values[lv[i].id]->is_output)
-            lv[i].last = g->n_nodes;
         if (!seer_tensor_nbytes(&p->ts[lv[i].id], &bytes)) {
             rc = seer_errf(err, SEER_ELIMIT, "value '%s' is too large", g->values[lv[i].id]->name);
             goto out;
@@ -139,9 +168,13 @@ static int plan_memory(struct seer_plan *p, struct seer_err *err)
     memset(p->buf, 0, p->buf_bytes);
     for (int i = 0; i < n; i++)
         p->ts[lv[i].id].data = p->buf + lv[i].offset;
+    for (int v = 0; v < g->n_values; v++)
+        if (root[v] != v)
+            p->ts[v].data = p->ts[root[v]].data;
 out:
     seer_free(lv);
     seer_free(slot);
+    seer_free(root);
     return rc;
 }
 
