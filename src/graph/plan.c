@@ -160,8 +160,8 @@ static int plan_memory(struct seer_plan *p, struct seer_err *err)
     p->buf_bytes = assign_offsets(lv, n);
     p->buf = seer_aligned_alloc(PLAN_ALIGN, p->buf_bytes ? p->buf_bytes : PLAN_ALIGN);
     if (!p->buf) {
-        rc = seer_errf(err, SEER_ENOMEM, "out of memory for %zu bytes of activations",
-                       p->buf_bytes);
+        rc =
+            seer_errf(err, SEER_ENOMEM, "out of memory for %zu bytes of activations", p->buf_bytes);
         goto out;
     }
     /* Touch the memory now so the first run does not pay for page faults. */
@@ -230,8 +230,8 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
             nd->out[i] = &p->ts[seer_value_of(src->out[i])->id];
         p->infos[j] = seer_op_info(src->op);
         if (!p->infos[j]) {
-            rc = seer_errf(err, SEER_EUNSUPPORTED, "node '%s': op %s has no kernel",
-                           src->name, seer_op_name(src->op));
+            rc = seer_errf(err, SEER_EUNSUPPORTED, "node '%s': op %s has no kernel", src->name,
+                           seer_op_name(src->op));
             goto out;
         }
         p->fns[j] = p->infos[j]->ref;
