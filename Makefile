@@ -31,7 +31,7 @@ REPLAYS   = $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 LIB       = $(BUILD)/libseer.a
 SEER_BIN  = $(BUILD)/seer
 
-.PHONY: all test check run bench fuzz format format-check lint clean setup install
+.PHONY: all test check run bench bench-tune fuzz format format-check lint clean setup install
 
 all: $(SEER_BIN) seer $(TESTS) $(REPLAYS)
 
@@ -86,6 +86,10 @@ run: setup
 bench: setup
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
+
+# Hyperparameter search against random search and Optuna's TPE (python3-optuna).
+bench-tune: all
+	@sh bench/tune_bench.sh
 
 fuzz:
 	@sh fuzz/build.sh
