@@ -61,7 +61,9 @@ void seer_kref_qconcat(const struct seer_kctx *k, const struct seer_node *nd)
         const float s = x->q.scale * inv_out;
         const float b = (float)-x->q.zero_point * s;
         for (int64_t j = 0; j < n; j++) {
-            int32_t v = (int32_t)roundf((float)src[j] * s + b) + yz;
+            float r = roundf((float)src[j] * s + b);
+            /* Clamped first (NaN included) so absurd scales cannot break the conversion. */
+            int32_t v = (int32_t)(r >= -1e6f ? (r <= 1e6f ? r : 1e6f) : -1e6f) + yz;
             dst[j] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
         }
     }

@@ -6,6 +6,9 @@
  * fused activation's range. Weights are TFLite's: [CO, KH, KW, CI] for Conv2D and
  * [1, KH, KW, C*M] for depthwise (output channel c*M + m reads input channel c).
  *
+ * Sums wrap around in 32 bits (unsigned arithmetic, so the wrap is defined), as TFLite's
+ * int32 accumulators do in practice; only absurd models get near it.
+ *
  * These kernels are the oracle for the fast twins (kernels/x86/q_conv_vnni.c): worker
  * ith of nth computes a contiguous share of the output pixels.
  */
@@ -125,9 +128,10 @@ static void qparams_init(const struct seer_node *nd, int64_t co, struct qparams 
     q->co = co;
 }
 
-static inline uint8_t requant(int32_t acc, const struct qparams *q)
+static inline uint8_t requant(uint32_t sum, const struct qparams *q)
 {
-    int32_t v = seer__q_mul(acc, q->m, q->shift) + q->yz;
+    /* In 64 bits: a huge multiplier can bring the product near INT32_MAX. */
+    int64_t v = (int64_t)seer__q_mul((int32_t)sum, q->m, q->shift) + q->yz;
 
     v = v < q->lo ? q->lo : v;
     v = v > q->hi ? q->hi : v;
@@ -153,18 +157,18 @@ void seer_kref_qconv2d(const struct seer_kctx *k, const struct seer_node *nd)
         seer__win_taps(iy0, g->kh, g->dh, g->h, &fy0, &fy1);
         seer__win_taps(ix0, g->kw, g->dw, g->w, &fx0, &fx1);
         for (int64_t o = 0; o < q.co; o++) {
-            int32_t acc = 0;
+            uint32_t acc = 0;
             for (int64_t fy = fy0; fy < fy1; fy++) {
                 for (int64_t fx = fx0; fx < fx1; fx++) {
                     const uint8_t *xp =
                         x + ((b * g->h + iy0 + fy * g->dh) * g->w + ix0 + fx * g->dw) * ci;
                     const uint8_t *wp = w + ((o * g->kh + fy) * kw + fx) * ci;
                     for (int64_t c = 0; c < ci; c++)
-                        acc += ((int32_t)xp[c] - q.xz) * ((int32_t)wp[c] - q.wz);
+                        acc += (uint32_t)(((int32_t)xp[c] - q.xz) * ((int32_t)wp[c] - q.wz));
                 }
             }
             if (bias)
-                acc += bias[o];
+                acc += (uint32_t)bias[o];
             y[p * q.co + o] = requant(acc, &q);
         }
     }
@@ -176,7 +180,7 @@ void seer_kref_qdepthwise_conv2d(const struct seer_kctx *k, const struct seer_no
     const int32_t *bias = nd->n_in > 2 && nd->in[2] ? nd->in[2]->data : NULL;
     uint8_t *y = nd->out[0]->data;
     struct qparams q;
-    int32_t acc[DW_CHUNK];
+    uint32_t acc[DW_CHUNK];
     int64_t lo, hi;
 
     qparams_init(nd, nd->in[1]->dims[3], &q);
@@ -199,16 +203,17 @@ void seer_kref_qdepthwise_conv2d(const struct seer_kctx *k, const struct seer_no
                     const uint8_t *wp = w + (fy * g->kw + fx) * co + o0;
                     if (mult == 1) {
                         for (int64_t j = 0; j < n; j++)
-                            acc[j] += ((int32_t)xp[o0 + j] - q.xz) * ((int32_t)wp[j] - q.wz);
+                            acc[j] +=
+                                (uint32_t)(((int32_t)xp[o0 + j] - q.xz) * ((int32_t)wp[j] - q.wz));
                     } else {
                         for (int64_t j = 0; j < n; j++)
-                            acc[j] += ((int32_t)xp[(o0 + j) / mult] - q.xz) *
-                                      ((int32_t)wp[j] - q.wz);
+                            acc[j] += (uint32_t)(((int32_t)xp[(o0 + j) / mult] - q.xz) *
+                                                 ((int32_t)wp[j] - q.wz));
                     }
                 }
             }
             for (int64_t j = 0; j < n; j++)
-                y[p * co + o0 + j] = requant(acc[j] + (bias ? bias[o0 + j] : 0), &q);
+                y[p * co + o0 + j] = requant(acc[j] + (uint32_t)(bias ? bias[o0 + j] : 0), &q);
         }
     }
 }

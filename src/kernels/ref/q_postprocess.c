@@ -297,7 +297,8 @@ static int nms(const struct pp *p, const float *boxes, const float *s, int max_o
     for (int i = 0; i < kept; i++)
         order[i] = i;
     partial_sort_desc(ks, order, kept, kept);
-    memset(active, 1, (size_t)kept);
+    if (kept > 0)
+        memset(active, 1, (size_t)kept);
     live = kept;
     for (int i = 0; i < kept; i++) {
         if (live == 0 || n_sel >= max_out)
