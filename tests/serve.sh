@@ -209,6 +209,9 @@ expect oversized_chunked_413 413 POST /v1/detect -H "$AUTH" -H 'Transfer-Encodin
 expect still_healthy 200 GET /healthz
 expect still_serving 200 POST /v1/detect -H "$AUTH" --data-binary "@$DOG"
 
+expect openapi 200 GET /v1/openapi.json -H "$AUTH"
+if jq -e '.openapi == "3.0.3" and (.paths | has("/v1/models/{name}:predict")) and
+    (.paths | has("/v1/detect"))' "$tmp/body" >/dev/null; then ok openapi_document; else bad openapi_document; fi
 expect metrics 200 GET /metrics -H "$AUTH"
 if grep -q '^seer_http_requests_total{route="/v1/detect",model="centernet:1",code="200"}' "$tmp/body" &&
     grep -q '^seer_inference_duration_seconds_count{model="centernet:1"}' "$tmp/body" &&

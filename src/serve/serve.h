@@ -36,8 +36,8 @@ struct seer_serve_opts {
     const char *bind;         /* NULL: every address */
     const char *models_dir;   /* "./models" */
     const char *state_dir;    /* "./state" */
-    int n_workers;            /* inference workers; 0: one per core */
-    int model_threads;        /* threads per inference; 0: chosen from the worker count */
+    int n_workers;            /* inference workers; 0: one per 4 cores (at least 1) */
+    int model_threads;        /* threads per inference; 0: the cores shared among workers */
     int queue_len;            /* waiting inference requests; 0: 4 per worker */
     size_t max_body_bytes;    /* 20 MB */
     int64_t max_pixels;       /* decoded pixel limit per photo; 0: the image module's */
