@@ -10,6 +10,7 @@
 #include <seer/plan.h>
 
 #include "core/alloc.h"
+#include "graph/plan_int.h"
 #include "kernels/fast.h"
 #include "t.h"
 
@@ -139,7 +140,8 @@ TEST(dnnl_conv_matches_reference_with_fused_tails)
 {
     if (!seer__dnnl_available())
         T_SKIP("oneDNN has no CPU engine here");
-    static const int64_t sizes[][4] = {{7, 9, 3, 5}, {13, 11, 8, 16}, {5, 5, 17, 3}, {16, 16, 24, 40}};
+    static const int64_t sizes[][4] = {
+        {7, 9, 3, 5}, {13, 11, 8, 16}, {5, 5, 17, 3}, {16, 16, 24, 40}};
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
         for (int dw = 0; dw < 2; dw++)
             for (int k = 1; k <= 3; k += 2)
@@ -148,9 +150,8 @@ TEST(dnnl_conv_matches_reference_with_fused_tails)
                         double worst = 0;
                         enum seer_act act = (enum seer_act)((s + tail + k) % 4);
                         enum seer_padding pad = (tail & 1) ? SEER_PAD_VALID : SEER_PAD_SAME;
-                        int rc = check_case(dw, sizes[s][0], sizes[s][1], sizes[s][2],
-                                            sizes[s][3], k, stride, pad, act, tail,
-                                            1 + (int)(s % 2), &worst);
+                        int rc = check_case(dw, sizes[s][0], sizes[s][1], sizes[s][2], sizes[s][3],
+                                            k, stride, pad, act, tail, 1 + (int)(s % 2), &worst);
                         if (rc)
                             T_FAILF("case s=%zu dw=%d k=%d stride=%d tail=%d: rc %d", s, dw, k,
                                     stride, tail, rc);
@@ -160,4 +161,159 @@ TEST(dnnl_conv_matches_reference_with_fused_tails)
                     }
 }
 
-T_MAIN(T_CASE(dnnl_conv_matches_reference_with_fused_tails))
+/* ---- twins of other ops: a graph against itself, reference plan vs fast plan ---- */
+
+/* Prepares g, runs it on the reference kernels and on a fast plan with the given threads
+ * and the same random inputs (fill maps a random number to an input value). Returns the
+ * worst relative error |r - f| / max(1, |r|) over every output (int outputs: 0 or
+ * INFINITY), or -1 on a failure; *n_fast counts the nodes that ran on a twin, *n_skip
+ * those fused away. */
+static double ref_vs_fast(struct seer_graph *g, int threads, float (*fill)(void), int *n_fast,
+                          int *n_skip)
+{
+    struct seer_err err = {{0}};
+    struct seer_plan *pr = NULL, *pf = NULL;
+    double worst = -1;
+
+    if (seer_graph_prepare(g, &err) ||
+        seer_plan_new(g, &(struct seer_plan_opts){1, 0, true}, &pr, &err) ||
+        seer_plan_new(g, &(struct seer_plan_opts){threads, 0, false}, &pf, &err)) {
+        printf("    %s\n", err.msg);
+        goto out;
+    }
+    *n_fast = *n_skip = 0;
+    for (int j = 0; j < g->n_nodes; j++) {
+        *n_fast += pf->fast[j].fn != NULL;
+        *n_skip += pf->skip[j];
+    }
+    for (int in = 0; in < seer_plan_n_inputs(pr); in++) {
+        int64_t n = seer_tensor_numel(seer_plan_input(pr, in));
+        float *a = seer_plan_input(pr, in)->data, *b = seer_plan_input(pf, in)->data;
+        for (int64_t i = 0; i < n; i++)
+            a[i] = b[i] = fill();
+    }
+    if (seer_plan_run(pr, &err) || seer_plan_run(pf, &err))
+        goto out;
+    worst = 0;
+    for (int o = 0; o < seer_plan_n_outputs(pr); o++) {
+        const struct seer_tensor *ya = seer_plan_output(pr, o), *yb = seer_plan_output(pf, o);
+        for (int64_t i = 0; i < seer_tensor_numel(ya); i++) {
+            double e;
+            if (ya->dtype == SEER_DTYPE_F32) {
+                double r = ((const float *)ya->data)[i], f = ((const float *)yb->data)[i];
+                e = fabs(r - f) / fmax(1.0, fabs(r));
+                if (isnan(e))
+                    e = INFINITY;
+            } else {
+                e = ((const int32_t *)ya->data)[i] == ((const int32_t *)yb->data)[i] ? 0 : INFINITY;
+            }
+            if (e > worst)
+                worst = e;
+        }
+    }
+out:
+    seer_plan_free(pr);
+    seer_plan_free(pf);
+    return worst;
+}
+
+static float fill_uniform(void)
+{
+    return frand() * 4;
+}
+
+/* Heat-map-like values: mostly small, plateaus (equal neighbours) and some negatives. */
+static float fill_heat(void)
+{
+    float u = frand();
+    return u > 0.9f ? roundf(u * 64) / 8 : u < -0.95f ? u : u * u * 0.01f;
+}
+
+/* Every value negative: a non-peak's product (-0) then beats the peaks. */
+static float fill_negative(void)
+{
+    return roundf(frand() * 16) / 16 - 1.5f;
+}
+
+TEST(mean_twin_is_bit_exact_on_random_shapes)
+{
+    static const int64_t shapes[][4] = {{1, 7, 5, 1},   {2, 3, 9, 17}, {1, 16, 16, 72},
+                                        {1, 5, 3, 300}, {3, 1, 1, 8},  {1, 13, 11, 529}};
+    static const int32_t axes[][2] = {{1, 2}, {2, 1}, {-3, -2}};
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int a = 0; a < 3; a++) {
+            struct seer_graph *g = seer_graph_new();
+            int64_t ad[] = {2};
+            struct seer_value *x = seer_graph_add_input(g, "x", SEER_DTYPE_F32, 4, shapes[s]);
+            struct seer_value *av =
+                seer_graph_add_const(g, "a", SEER_DTYPE_I32, 1, ad, axes[a], true);
+            struct seer_node *m =
+                seer_graph_add_node(g, SEER_OP_MEAN, "mean", 2, (struct seer_value *[]){x, av}, 1);
+            m->a.keep_dims = a != 1;
+            seer_graph_mark_output(g, seer_value_of(m->out[0]));
+            int n_fast = 0, n_skip = 0;
+            double e = ref_vs_fast(g, 1 + (int)((s + a) % 3), fill_uniform, &n_fast, &n_skip);
+            seer_graph_free(g);
+            if (e != 0 || n_fast != 1)
+                T_FAILF("shape %zu axes %d: error %g, %d twins", s, a, e, n_fast);
+        }
+}
+
+/* CenterNet's chain: TopK(Reshape(x * Cast(Equal(x, MaxPool(x))), [N, -1]), k). */
+static struct seer_graph *peak_graph(const int64_t *xd, int kh, int kw, int64_t k, bool same)
+{
+    struct seer_graph *g = seer_graph_new();
+    struct seer_value *x = seer_graph_add_input(g, "x", SEER_DTYPE_F32, 4, xd);
+    struct seer_node *mp = seer_graph_add_node(g, SEER_OP_MAXPOOL, "mp", 1, &x, 1);
+    mp->a.ksize[0] = kh;
+    mp->a.ksize[1] = kw;
+    mp->a.stride[0] = mp->a.stride[1] = 1;
+    mp->a.padding = same ? SEER_PAD_SAME : SEER_PAD_EXPLICIT;
+    if (!same) {
+        mp->a.pads[0] = kh / 2;
+        mp->a.pads[1] = kh - 1 - kh / 2;
+        mp->a.pads[2] = kw - 1 - kw / 2;
+        mp->a.pads[3] = kw / 2;
+    }
+    struct seer_value *eq = op2(g, SEER_OP_EQUAL, seer_value_of(mp->out[0]), x);
+    struct seer_node *cast = seer_graph_add_node(g, SEER_OP_CAST, "cast", 1, &eq, 1);
+    cast->a.dtype = SEER_DTYPE_F32;
+    struct seer_value *m = op2(g, SEER_OP_MUL, x, seer_value_of(cast->out[0]));
+    int32_t shape[] = {(int32_t)xd[0], -1}, kk = (int32_t)k;
+    int64_t sd[] = {2};
+    struct seer_value *r = op2(g, SEER_OP_RESHAPE, m,
+                               seer_graph_add_const(g, "s", SEER_DTYPE_I32, 1, sd, shape, true));
+    struct seer_node *t =
+        seer_graph_add_node(g, SEER_OP_TOPK, "topk", 2,
+                            (struct seer_value *[]){r, seer_graph_add_const(g, "k", SEER_DTYPE_I32,
+                                                                            0, NULL, &kk, true)},
+                            2);
+    t->a.sorted = true;
+    seer_graph_mark_output(g, seer_value_of(t->out[0]));
+    seer_graph_mark_output(g, seer_value_of(t->out[1]));
+    seer_graph_mark_output(g, x);
+    return g;
+}
+
+TEST(fused_peak_topk_matches_the_chain)
+{
+    static const int64_t shapes[][4] = {
+        {1, 9, 7, 3}, {2, 12, 10, 5}, {1, 40, 40, 41}, {1, 64, 48, 24}, {1, 5, 5, 1}};
+    static const int64_t ks[] = {1, 7, 100, 100, 25};
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int v = 0; v < 4; v++) {
+            int kh = v == 3 ? 2 : 3, kw = v == 3 ? 3 : v == 2 ? 5 : 3;
+            int64_t n = shapes[s][1] * shapes[s][2] * shapes[s][3];
+            int64_t k = v == 1 ? n : ks[s] < n ? ks[s] : n;
+            struct seer_graph *g = peak_graph(shapes[s], kh, kw, k, v != 3);
+            int n_fast = 0, n_skip = 0;
+            double e = ref_vs_fast(g, 1 + (int)((s + v) % 3), v == 2 ? fill_negative : fill_heat,
+                                   &n_fast, &n_skip);
+            seer_graph_free(g);
+            if (e != 0 || n_skip != 5)
+                T_FAILF("shape %zu variant %d: error %g, %d nodes fused away", s, v, e, n_skip);
+        }
+}
+
+T_MAIN(T_CASE(dnnl_conv_matches_reference_with_fused_tails),
+       T_CASE(mean_twin_is_bit_exact_on_random_shapes), T_CASE(fused_peak_topk_matches_the_chain))

@@ -11,20 +11,20 @@ struct seer_plan {
     const struct seer_graph *g;
     int n_threads;
     enum seer_precision precision;
-    bool reference;              /* reference kernels only, no fusion */
-    seer_kernel_fn *fns;         /* per node: fast twin or reference kernel */
-    bool *inside;                /* per node: the kernel threads itself */
-    bool *skip;                  /* per node: absorbed by a fused node, never runs */
-    struct seer_fast *fast;      /* per node: twin state to free */
-    struct seer_tensor *ts;      /* one per graph value, by value id */
-    struct seer_node *nodes;     /* copies of g->nodes with in/out pointing into ts */
-    struct seer_tensor **ptrs;   /* backing store for the copies' in/out arrays */
+    bool reference;            /* reference kernels only, no fusion */
+    seer_kernel_fn *fns;       /* per node: fast twin or reference kernel */
+    bool *inside;              /* per node: the kernel threads itself */
+    bool *skip;                /* per node: absorbed by a fused node, never runs */
+    struct seer_fast *fast;    /* per node: twin state to free */
+    struct seer_tensor *ts;    /* one per graph value, by value id */
+    struct seer_node *nodes;   /* copies of g->nodes with in/out pointing into ts */
+    struct seer_tensor **ptrs; /* backing store for the copies' in/out arrays */
     const struct seer_op_info **infos;
-    uint8_t *buf;                /* inputs, outputs and activations */
+    uint8_t *buf; /* inputs, outputs and activations */
     size_t buf_bytes;
-    void *scratch;               /* n_threads slices of scratch_bytes */
+    void *scratch; /* n_threads slices of scratch_bytes */
     size_t scratch_bytes;
-    double *prof_ms;             /* per node, summed over runs; NULL unless profiling */
+    double *prof_ms; /* per node, summed over runs; NULL unless profiling */
 };
 
 /* Value id of a tensor pointer into p->ts. */
@@ -36,5 +36,8 @@ static inline int seer__plan_vid(const struct seer_plan *p, const struct seer_te
 /* Fuses elementwise tails into fast convolutions and prepares their twins; marks the
  * absorbed nodes in p->skip. Returns 0 or ENOMEM. */
 int seer__plan_fuse(struct seer_plan *p, struct seer_err *err);
+/* Fuses CenterNet's MaxPool/Equal/Cast/Mul/Reshape/TopK peak finding into one TopK node
+ * (fuse_peak.c). Returns 0 or ENOMEM. */
+int seer__plan_fuse_peaks(struct seer_plan *p, struct seer_err *err);
 
 #endif /* SEER_PLAN_INT_H */

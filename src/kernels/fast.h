@@ -14,14 +14,36 @@
 #include "kernels/kernel.h"
 
 struct seer_fast {
-    seer_kernel_fn fn;        /* runs with nd->prepared == state */
+    seer_kernel_fn fn; /* runs with nd->prepared == state */
     void *state;
     void (*free)(void *state);
-    bool threads_inside;      /* fn parallelises itself: call it once, with nth = 1 */
+    bool threads_inside; /* fn parallelises itself: call it once, with nth = 1 */
 };
 
 int seer__fast_prepare(const struct seer_node *nd, int n_threads, enum seer_precision prec,
                        struct seer_fast *out);
+
+/* The instruction sets the fast kernels may use: what the CPU has, capped by the
+ * environment variable SEER_ISA ("avx512", "avx2", "sse41": the fallbacks can be tested
+ * on any machine). oneDNN is capped the same way; SEER_NO_DNNL=1 turns it off. */
+enum seer_isa {
+    SEER_ISA_BASE = 0, /* x86-64 baseline: portable twins only */
+    SEER_ISA_SSE41,
+    SEER_ISA_AVX2,
+    SEER_ISA_AVX512, /* AVX-512 F, BW, VL, DQ */
+};
+enum seer_isa seer__isa(void);
+/* Whether the CPU has AVX512_BF16 (for the bf16 precision), within the SEER_ISA cap. */
+bool seer__cpu_bf16(void);
+
+/* Portable twins (kernels/fast/). */
+/* Mean over dims 1 and 2 of an NHWC tensor, bit for bit the reference. */
+int seer__fast_mean_prepare(const struct seer_node *nd, struct seer_fast *out);
+/* CenterNet's peak finding fused: nd is a TopK node reading x [N,H,W,C] directly (the
+ * plan removed MaxPool(pool) -> Equal -> Cast -> Mul -> Reshape between them); its
+ * outputs are the TopK's ([N, k] values and int32 indices). */
+int seer__fast_peak_topk_prepare(const struct seer_node *nd, const struct seer_attrs *pool,
+                                 int n_threads, struct seer_fast *out);
 
 /* oneDNN convolutions (kernels/dnnl/conv.c). */
 int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer_precision prec,

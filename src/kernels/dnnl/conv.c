@@ -13,6 +13,7 @@
 
 #include <omp.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <oneapi/dnnl/dnnl.h>
@@ -36,6 +37,16 @@ static bool engine_ok;
 
 static void engine_init(void)
 {
+    const char *off = getenv("SEER_NO_DNNL");
+    enum seer_isa isa = seer__isa();
+
+    if ((off && *off && strcmp(off, "0")) || isa < SEER_ISA_SSE41)
+        return;
+    /* The same cap as our own kernels (SEER_ISA), set before oneDNN picks any kernel. */
+    if (isa == SEER_ISA_AVX2)
+        dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2);
+    else if (isa == SEER_ISA_SSE41)
+        dnnl_set_max_cpu_isa(dnnl_cpu_isa_sse41);
     engine_ok = dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success;
     if (!engine_ok)
         seer_log_warn("oneDNN: no CPU engine; using reference kernels");
