@@ -267,4 +267,32 @@ wait "$pid" || rc=$?
 pid=""
 if [ "$rc" -eq 0 ]; then ok sigterm_exits_0; else bad sigterm_exits_0 "exit $rc"; fi
 if grep -q 'access id=.* "POST /v1/detect" 200' "$tmp/log"; then ok access_log; else bad access_log; fi
+if grep -q 'Sanitizer' "$tmp/log"; then bad no_sanitizer_reports "$(grep -m3 Sanitizer "$tmp/log")"; fi
+
+# HTTPS with --tls-cert/--tls-key: the session cookie is Secure there.
+if command -v openssl >/dev/null 2>&1; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+        -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
+    "$SEER" serve --port 0 --bind 127.0.0.1 --models "$tmp/models" --state "$tmp/state" \
+        --scan-ms 0 --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" >"$tmp/tls.log" 2>&1 &
+    pid=$!
+    tport=""
+    for _ in $(seq 1 600); do
+        tport=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/tls.log")
+        [ -n "$tport" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    hdrs=$(curl -sk -D - -o /dev/null -H 'Content-Type: application/json' \
+        -d "{\"user\":\"admin\",\"password\":\"$pw\"}" "https://127.0.0.1:$tport/login" | tr -d '\r')
+    if printf '%s' "$hdrs" | grep -qi '^Set-Cookie: seer_session=.*; Secure' &&
+        printf '%s' "$hdrs" | grep -qi '^Strict-Transport-Security'; then
+        ok tls_login_secure_cookie
+    else bad tls_login_secure_cookie "$(cat "$tmp/tls.log" | tail -3)"; fi
+    kill -TERM "$pid"
+    wait "$pid"
+    pid=""
+else
+    skipped tls "needs openssl"
+fi
 finish
