@@ -35,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)seer__multipart_find(s, (const uint8_t *)"--b\r\n\r\nx\r\n--b--", 16, "file", a,
                                    &part, &n, &fname, &e);
     }
-    (void)seer__multipart_find("multipart/form-data; boundary=XyZ", data, size, "file", a,
-                               &part, &n, &fname, &e);
+    (void)seer__multipart_find("multipart/form-data; boundary=XyZ", data, size, "file", a, &part,
+                               &n, &fname, &e);
     (void)seer__b64_decode((const char *)data, size, a, &bin, &n, &e);
     seer_arena_free(a);
     return 0;

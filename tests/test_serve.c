@@ -27,8 +27,8 @@ static void fresh(void)
 }
 
 /* A request as server.c would build it. */
-static void mkreq(struct seer_req *rq, struct seer_resp *rs, const char *method,
-                  const char *path, const char *body)
+static void mkreq(struct seer_req *rq, struct seer_resp *rs, const char *method, const char *path,
+                  const char *body)
 {
     fresh();
     memset(rq, 0, sizeof(*rq));
@@ -102,8 +102,7 @@ TEST(cookies_and_content_types)
     ASSERT(seer__cookie_get("xseer_session=1", "seer_session", A) == NULL);
     ASSERT(seer__cookie_get("", "seer_session", A) == NULL);
     ASSERT_STR(seer__ctype_media("Multipart/Form-Data; boundary=xy", A), "multipart/form-data");
-    ASSERT_STR(seer__ctype_param("multipart/form-data; boundary=\"a b\"", "boundary", A),
-               "a b");
+    ASSERT_STR(seer__ctype_param("multipart/form-data; boundary=\"a b\"", "boundary", A), "a b");
     ASSERT_STR(seer__ctype_param("multipart/form-data; charset=x; BOUNDARY=q1", "boundary", A),
                "q1");
     ASSERT(seer__ctype_param("multipart/form-data", "boundary", A) == NULL);
@@ -127,29 +126,28 @@ TEST(multipart_finds_the_file_field)
     const char *fname;
 
     fresh();
-    ASSERT_OK(seer__multipart_find(ct, (const uint8_t *)body, sizeof(body) - 1, "file", A, &p,
-                                   &n, &fname, &e));
+    ASSERT_OK(seer__multipart_find(ct, (const uint8_t *)body, sizeof(body) - 1, "file", A, &p, &n,
+                                   &fname, &e));
     ASSERT_EQ(n, 7);
     ASSERT(!memcmp(p, "\xff\xd8\r\nraw", 7));
     ASSERT_STR(fname, "dog.jpg");
-    ASSERT_OK(seer__multipart_find(ct, (const uint8_t *)body, sizeof(body) - 1, "note", A, &p,
-                                   &n, &fname, &e));
+    ASSERT_OK(seer__multipart_find(ct, (const uint8_t *)body, sizeof(body) - 1, "note", A, &p, &n,
+                                   &fname, &e));
     ASSERT_EQ(n, 5);
-    ASSERT_EQ(seer__multipart_find(ct, (const uint8_t *)body, sizeof(body) - 1, "other", A, &p,
-                                   &n, &fname, &e),
+    ASSERT_EQ(seer__multipart_find(ct, (const uint8_t *)body, sizeof(body) - 1, "other", A, &p, &n,
+                                   &fname, &e),
               SEER_ENOTFOUND);
     /* Every truncation is an error, never a read past the end. */
     for (size_t cut = 0; cut < sizeof(body) - 12; cut++) {
-        int rc = seer__multipart_find(ct, (const uint8_t *)body, cut, "file", A, &p, &n,
-                                      &fname, &e);
+        int rc =
+            seer__multipart_find(ct, (const uint8_t *)body, cut, "file", A, &p, &n, &fname, &e);
         ASSERT(rc != 0);
     }
-    ASSERT_EQ(seer__multipart_find("multipart/form-data", (const uint8_t *)body,
-                                   sizeof(body) - 1, "file", A, &p, &n, &fname, &e),
+    ASSERT_EQ(seer__multipart_find("multipart/form-data", (const uint8_t *)body, sizeof(body) - 1,
+                                   "file", A, &p, &n, &fname, &e),
               SEER_EFORMAT);
-    ASSERT_EQ(seer__multipart_find("multipart/form-data; boundary=nothere",
-                                   (const uint8_t *)body, sizeof(body) - 1, "file", A, &p, &n,
-                                   &fname, &e),
+    ASSERT_EQ(seer__multipart_find("multipart/form-data; boundary=nothere", (const uint8_t *)body,
+                                   sizeof(body) - 1, "file", A, &p, &n, &fname, &e),
               SEER_EFORMAT);
 }
 
@@ -606,21 +604,19 @@ TEST(predict_request_shapes)
     ASSERT_EQ(n, 1);
     ASSERT_OK(predict_parse("{\"inputs\":[\"aGk=\"]}", &n, &col, &in));
     ASSERT_EQ(n, 1);
-    ASSERT_EQ(predict_parse("{\"instances\":[{\"b64\":\"a$k=\"}]}", &n, &col, &in),
-              SEER_EFORMAT);
+    ASSERT_EQ(predict_parse("{\"instances\":[{\"b64\":\"a$k=\"}]}", &n, &col, &in), SEER_EFORMAT);
     ASSERT_EQ(predict_parse("{\"instances\":[]}", &n, &col, &in), SEER_EINVAL);
     ASSERT_EQ(predict_parse("{\"instances\":{}}", &n, &col, &in), SEER_EINVAL);
     ASSERT_EQ(predict_parse("{\"instances\":[1]}", &n, &col, &in), SEER_EINVAL);
     ASSERT_EQ(predict_parse("{\"instances\":[{\"b64\":7}]}", &n, &col, &in), SEER_EINVAL);
-    ASSERT_EQ(predict_parse("{\"instances\":[{\"a\":{\"b64\":\"aGk=\"},\"b\":{}}]}", &n, &col,
-                            &in),
+    ASSERT_EQ(predict_parse("{\"instances\":[{\"a\":{\"b64\":\"aGk=\"},\"b\":{}}]}", &n, &col, &in),
               SEER_EINVAL);
     ASSERT_EQ(predict_parse("{\"signature_name\":\"x\"}", &n, &col, &in), SEER_EINVAL);
     ASSERT_EQ(predict_parse("[1]", &n, &col, &in), SEER_EINVAL);
     ASSERT_EQ(predict_parse("{\"instances\":[\"aGk=\"],\"inputs\":[\"aGk=\"]}", &n, &col, &in),
               SEER_EINVAL);
-    ASSERT_EQ(predict_parse("{\"instances\":[\"aGk=\",\"aGk=\",\"aGk=\",\"aGk=\",\"aGk=\"]}",
-                            &n, &col, &in),
+    ASSERT_EQ(predict_parse("{\"instances\":[\"aGk=\",\"aGk=\",\"aGk=\",\"aGk=\",\"aGk=\"]}", &n,
+                            &col, &in),
               SEER_ELIMIT);
     SRV.opts.max_instances = 0;
 }

@@ -11,25 +11,23 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: seer serve [options]\n"
-            "  --port N            TCP port (8080; 0 picks a free one and logs it)\n"
-            "  --bind ADDR         numeric IPv4/IPv6 address to listen on (all)\n"
-            "  --models DIR        model repository, models/<name>/<version>/ (./models)\n"
-            "  --state DIR         users, tokens and sessions (./state)\n"
-            "  --threads N         inference workers (one per 4 cores, at least 1)\n"
-            "  --model-threads N   threads per inference (cores / workers)\n"
-            "  --queue N           inference requests that may wait (4 per worker)\n"
-            "  --max-body BYTES    request body limit (20971520)\n"
-            "  --max-pixels N      decoded pixels per photo (image module default)\n"
-            "  --scan-ms N         model folder rescan period, 0 = only on SIGHUP (2000)\n"
-            "  --tls-cert FILE     PEM certificate: serve HTTPS (with --tls-key)\n"
-            "  --tls-key FILE      PEM private key\n"
-            "  --config FILE       the same settings as 'key = value' lines\n");
+    fprintf(f, "usage: seer serve [options]\n"
+               "  --port N            TCP port (8080; 0 picks a free one and logs it)\n"
+               "  --bind ADDR         numeric IPv4/IPv6 address to listen on (all)\n"
+               "  --models DIR        model repository, models/<name>/<version>/ (./models)\n"
+               "  --state DIR         users, tokens and sessions (./state)\n"
+               "  --threads N         inference workers (one per 4 cores, at least 1)\n"
+               "  --model-threads N   threads per inference (cores / workers)\n"
+               "  --queue N           inference requests that may wait (4 per worker)\n"
+               "  --max-body BYTES    request body limit (20971520)\n"
+               "  --max-pixels N      decoded pixels per photo (image module default)\n"
+               "  --scan-ms N         model folder rescan period, 0 = only on SIGHUP (2000)\n"
+               "  --tls-cert FILE     PEM certificate: serve HTTPS (with --tls-key)\n"
+               "  --tls-key FILE      PEM private key\n"
+               "  --config FILE       the same settings as 'key = value' lines\n");
 }
 
-static int parse_int(const char *key, const char *v, long long lo, long long hi,
-                     long long *out)
+static int parse_int(const char *key, const char *v, long long lo, long long hi, long long *out)
 {
     char *end = NULL;
     long long x;
@@ -37,8 +35,7 @@ static int parse_int(const char *key, const char *v, long long lo, long long hi,
     errno = 0;
     x = strtoll(v, &end, 10);
     if (errno || !*v || *end || x < lo || x > hi) {
-        fprintf(stderr, "seer serve: %s: '%s' is not a number in [%lld, %lld]\n", key, v, lo,
-                hi);
+        fprintf(stderr, "seer serve: %s: '%s' is not a number in [%lld, %lld]\n", key, v, lo, hi);
         return 2;
     }
     *out = x;
@@ -71,7 +68,7 @@ static int set(struct seer_serve_opts *o, const char *key, const char *v)
         return (rc = parse_int(key, v, 0, 100000, &x)) ? rc : (o->queue_len = (int)x, 0);
     else if (!strcmp(key, "max-body"))
         return (rc = parse_int(key, v, 1024, 1LL << 32, &x)) ? rc
-                                                              : (o->max_body_bytes = (size_t)x, 0);
+                                                             : (o->max_body_bytes = (size_t)x, 0);
     else if (!strcmp(key, "max-pixels"))
         return (rc = parse_int(key, v, 0, 1LL << 34, &x)) ? rc : (o->max_pixels = x, 0);
     else if (!strcmp(key, "scan-ms"))

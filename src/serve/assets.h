@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 struct seer_asset {
-    const char *path, *type;      /* "/index.html", "text/html; charset=utf-8" */
-    const unsigned char *data;    /* len bytes (a NUL follows) */
+    const char *path, *type;   /* "/index.html", "text/html; charset=utf-8" */
+    const unsigned char *data; /* len bytes (a NUL follows) */
     size_t len;
 };
 

@@ -15,11 +15,11 @@
 #include "serve/db.h"
 #include "serve/http.h"
 
-#define CACHE_N 32
-#define CACHE_TTL_MS (5 * 60 * 1000)
-#define THROTTLE_N 256
-#define THROTTLE_FREE 3                  /* failures before any wait */
-#define THROTTLE_MAX_MS (15 * 60 * 1000) /* longest wait */
+#define CACHE_N            32
+#define CACHE_TTL_MS       (5 * 60 * 1000)
+#define THROTTLE_N         256
+#define THROTTLE_FREE      3                /* failures before any wait */
+#define THROTTLE_MAX_MS    (15 * 60 * 1000) /* longest wait */
 #define THROTTLE_FORGET_MS (60 * 60 * 1000)
 
 struct cache_entry {
@@ -35,12 +35,12 @@ struct throttle {
 
 struct seer_auth {
     sqlite3 *db;
-    pthread_mutex_t mu;                         /* guards cache, throttle, dummy */
+    pthread_mutex_t mu; /* guards cache, throttle, dummy */
     uint8_t cache_secret[crypto_generichash_KEYBYTES];
     struct cache_entry cache[CACHE_N];
     int cache_next;
     struct throttle th[THROTTLE_N];
-    char dummy[crypto_pwhash_STRBYTES];         /* verified against for unknown users */
+    char dummy[crypto_pwhash_STRBYTES]; /* verified against for unknown users */
 };
 
 static const char *const schema[] = {
@@ -153,8 +153,8 @@ int seer_auth_user_count(struct seer_auth *a, int *n, struct seer_err *err)
     return 0;
 }
 
-int seer_auth_user_set(struct seer_auth *a, const char *name, const char *password,
-                       bool replace, struct seer_err *err)
+int seer_auth_user_set(struct seer_auth *a, const char *name, const char *password, bool replace,
+                       struct seer_err *err)
 {
     char hash[crypto_pwhash_STRBYTES];
     sqlite3_stmt *st = NULL;
@@ -173,8 +173,7 @@ int seer_auth_user_set(struct seer_auth *a, const char *name, const char *passwo
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
         return seer_errf(err, SEER_ENOMEM, "argon2id needs more memory than is available");
     if (replace)
-        rc = sqlite3_prepare_v2(a->db, "UPDATE users SET hash = ?1 WHERE name = ?2", -1, &st,
-                                NULL);
+        rc = sqlite3_prepare_v2(a->db, "UPDATE users SET hash = ?1 WHERE name = ?2", -1, &st, NULL);
     else
         rc = sqlite3_prepare_v2(a->db,
                                 "INSERT INTO users(hash, name, created) VALUES(?1, ?2, ?3)"
@@ -244,8 +243,7 @@ int seer_auth_user_del(struct seer_auth *a, const char *name, struct seer_err *e
     sqlite3_stmt *st = NULL;
     int rc = 0;
 
-    if (sqlite3_prepare_v2(a->db, "DELETE FROM users WHERE name = ?", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(a->db, "DELETE FROM users WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
         return db_fail(a, err, "users");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
@@ -277,8 +275,8 @@ static bool user_hash(struct seer_auth *a, const char *name, char out[crypto_pwh
     return found;
 }
 
-int seer_auth_password_check(struct seer_auth *a, const char *name, const char *password,
-                             bool *ok, struct seer_err *err)
+int seer_auth_password_check(struct seer_auth *a, const char *name, const char *password, bool *ok,
+                             struct seer_err *err)
 {
     char stored[crypto_pwhash_STRBYTES];
     uint8_t key[crypto_generichash_BYTES];
@@ -292,13 +290,15 @@ int seer_auth_password_check(struct seer_auth *a, const char *name, const char *
     if (!name_ok(name) || !user_hash(a, name, stored)) {
         /* Spend the same time as a real check so a wrong name is not told apart. */
         pthread_mutex_lock(&a->mu);
-        if (!a->dummy[0])
-            crypto_pwhash_str(a->dummy, "seer-dummy-password", 19,
-                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE);
+        if (!a->dummy[0] && crypto_pwhash_str(a->dummy, "seer-dummy-password", 19,
+                                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                              crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+            a->dummy[0] = 0; /* out of memory: try again next time */
         memcpy(stored, a->dummy, sizeof(stored));
         pthread_mutex_unlock(&a->mu);
-        crypto_pwhash_str_verify(stored, password, strlen(password));
+        /* The result is ignored on purpose: *ok stays false whatever the password. */
+        if (stored[0] && crypto_pwhash_str_verify(stored, password, strlen(password)) == 0)
+            *ok = false;
         return 0;
     }
     /* The cache key covers the stored hash, so a password change invalidates it. */
@@ -371,8 +371,7 @@ int seer_auth_token_revoke(struct seer_auth *a, const char *name, struct seer_er
     sqlite3_stmt *st = NULL;
     int rc = 0;
 
-    if (sqlite3_prepare_v2(a->db, "DELETE FROM tokens WHERE name = ?", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(a->db, "DELETE FROM tokens WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
         return db_fail(a, err, "tokens");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
@@ -384,18 +383,17 @@ int seer_auth_token_revoke(struct seer_auth *a, const char *name, struct seer_er
 }
 
 int seer_auth_token_each(struct seer_auth *a,
-                         void (*fn)(void *ctx, const char *name, const char *user,
-                                    int64_t created),
+                         void (*fn)(void *ctx, const char *name, const char *user, int64_t created),
                          void *ctx, struct seer_err *err)
 {
     sqlite3_stmt *st = NULL;
 
-    if (sqlite3_prepare_v2(a->db, "SELECT name, user, created FROM tokens ORDER BY name", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(a->db, "SELECT name, user, created FROM tokens ORDER BY name", -1, &st,
+                           NULL) != SQLITE_OK)
         return db_fail(a, err, "tokens");
     while (sqlite3_step(st) == SQLITE_ROW)
-        fn(ctx, (const char *)sqlite3_column_text(st, 0),
-           (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+        fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+           sqlite3_column_int64(st, 2));
     sqlite3_finalize(st);
     return 0;
 }
@@ -434,8 +432,8 @@ int seer_auth_token_check(struct seer_auth *a, const char *token, struct seer_ar
 {
     *user = NULL;
     /* ?2 is unused here; binding it is harmless and keeps by_hash one function. */
-    return by_hash(a, "SELECT hash, user FROM tokens WHERE hash = ?1 AND ?2 = ?2", token, 0,
-                   ar, user, NULL);
+    return by_hash(a, "SELECT hash, user FROM tokens WHERE hash = ?1 AND ?2 = ?2", token, 0, ar,
+                   user, NULL);
 }
 
 int seer_auth_session_new(struct seer_auth *a, const char *user, int64_t now,
@@ -455,8 +453,8 @@ int seer_auth_session_new(struct seer_auth *a, const char *user, int64_t now,
     sqlite3_finalize(st);
     st = NULL;
     if (sqlite3_prepare_v2(a->db,
-                           "INSERT INTO sessions(hash, user, csrf, expires) VALUES(?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
+                           "INSERT INTO sessions(hash, user, csrf, expires) VALUES(?, ?, ?, ?)", -1,
+                           &st, NULL) != SQLITE_OK)
         return db_fail(a, err, "sessions");
     sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_STATIC);
     sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
@@ -468,13 +466,13 @@ int seer_auth_session_new(struct seer_auth *a, const char *user, int64_t now,
     return rc;
 }
 
-int seer_auth_session_get(struct seer_auth *a, const char *sid, int64_t now,
-                          struct seer_arena *ar, const char **user, const char **csrf)
+int seer_auth_session_get(struct seer_auth *a, const char *sid, int64_t now, struct seer_arena *ar,
+                          const char **user, const char **csrf)
 {
     *user = NULL;
     *csrf = NULL;
-    return by_hash(a, "SELECT hash, user, csrf FROM sessions WHERE hash = ?1 AND expires > ?2",
-                   sid, now, ar, user, csrf);
+    return by_hash(a, "SELECT hash, user, csrf FROM sessions WHERE hash = ?1 AND expires > ?2", sid,
+                   now, ar, user, csrf);
 }
 
 void seer_auth_session_end(struct seer_auth *a, const char *sid)

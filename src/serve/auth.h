@@ -19,8 +19,8 @@
 struct seer_arena;
 struct seer_auth; /* opaque */
 
-#define SEER_AUTH_TOKEN_CHARS 64    /* room for a token or session id, NUL included */
-#define SEER_AUTH_SESSION_S (12 * 3600)
+#define SEER_AUTH_TOKEN_CHARS  64 /* room for a token or session id, NUL included */
+#define SEER_AUTH_SESSION_S    (12 * 3600)
 #define SEER_AUTH_MIN_PASSWORD 8
 
 /* Opens (creating) state_dir/seer.db and migrates its tables. */
@@ -35,14 +35,14 @@ int seer_auth_bootstrap(struct seer_auth *a, char *pw, size_t cap, bool *created
                         struct seer_err *err);
 /* Adds a user (EINVAL if it exists) or, with replace, sets an existing user's password
  * (ENOTFOUND if it does not exist). Names: 1-64 of [A-Za-z0-9._-]. */
-int seer_auth_user_set(struct seer_auth *a, const char *name, const char *password,
-                       bool replace, struct seer_err *err);
+int seer_auth_user_set(struct seer_auth *a, const char *name, const char *password, bool replace,
+                       struct seer_err *err);
 int seer_auth_user_del(struct seer_auth *a, const char *name, struct seer_err *err);
 int seer_auth_user_count(struct seer_auth *a, int *n, struct seer_err *err);
 /* Verifies a password (argon2id, with a short-lived cache of recent successes so HTTP
  * Basic auth does not pay the hash on every request). *ok false on mismatch or no user. */
-int seer_auth_password_check(struct seer_auth *a, const char *name, const char *password,
-                             bool *ok, struct seer_err *err);
+int seer_auth_password_check(struct seer_auth *a, const char *name, const char *password, bool *ok,
+                             struct seer_err *err);
 
 /* ---- API tokens ---- */
 
@@ -53,8 +53,7 @@ int seer_auth_token_create(struct seer_auth *a, const char *name, const char *us
 int seer_auth_token_revoke(struct seer_auth *a, const char *name, struct seer_err *err);
 /* Calls fn for every token (name, user, created unix time). */
 int seer_auth_token_each(struct seer_auth *a,
-                         void (*fn)(void *ctx, const char *name, const char *user,
-                                    int64_t created),
+                         void (*fn)(void *ctx, const char *name, const char *user, int64_t created),
                          void *ctx, struct seer_err *err);
 /* The user a token belongs to (in the arena), or ENOTFOUND. */
 int seer_auth_token_check(struct seer_auth *a, const char *token, struct seer_arena *ar,
@@ -67,8 +66,8 @@ int seer_auth_session_new(struct seer_auth *a, const char *user, int64_t now,
                           char sid[SEER_AUTH_TOKEN_CHARS], char csrf[SEER_AUTH_TOKEN_CHARS],
                           struct seer_err *err);
 /* The user and CSRF token of a live session (in the arena), or ENOTFOUND. */
-int seer_auth_session_get(struct seer_auth *a, const char *sid, int64_t now,
-                          struct seer_arena *ar, const char **user, const char **csrf);
+int seer_auth_session_get(struct seer_auth *a, const char *sid, int64_t now, struct seer_arena *ar,
+                          const char **user, const char **csrf);
 void seer_auth_session_end(struct seer_auth *a, const char *sid);
 /* Constant-time string equality (lengths are compared first; they are not secret). */
 bool seer_auth_str_eq(const char *x, const char *y);

@@ -11,8 +11,7 @@ int seer_db_open(const char *path, struct sqlite3 **out, struct seer_err *err)
 
     *out = NULL;
     rc = sqlite3_open_v2(path, &db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                         NULL);
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
     if (rc != SQLITE_OK) {
         rc = seer_errf(err, SEER_EIO, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
         sqlite3_close(db);
@@ -41,8 +40,8 @@ int seer_db_migrate(struct sqlite3 *db, const char *component, const char *const
         rc = seer_errf(err, SEER_EIO, "schema_version: %s", msg ? msg : "?");
         goto out;
     }
-    if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version WHERE component = ?", -1,
-                           &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version WHERE component = ?", -1, &st,
+                           NULL) != SQLITE_OK) {
         rc = seer_errf(err, SEER_EIO, "schema_version: %s", sqlite3_errmsg(db));
         goto out;
     }
@@ -53,8 +52,8 @@ int seer_db_migrate(struct sqlite3 *db, const char *component, const char *const
     st = NULL;
     if (have > n_steps) {
         rc = seer_errf(err, SEER_EUNSUPPORTED,
-                       "%s: database schema version %d is newer than this program's %d",
-                       component, have, n_steps);
+                       "%s: database schema version %d is newer than this program's %d", component,
+                       have, n_steps);
         goto out;
     }
     for (int k = have; k < n_steps; k++) {
@@ -65,8 +64,8 @@ int seer_db_migrate(struct sqlite3 *db, const char *component, const char *const
             goto out;
         }
         int now = 0;
-        sqlite3_prepare_v2(db, "SELECT version FROM schema_version WHERE component = ?", -1,
-                           &st, NULL);
+        sqlite3_prepare_v2(db, "SELECT version FROM schema_version WHERE component = ?", -1, &st,
+                           NULL);
         sqlite3_bind_text(st, 1, component, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW)
             now = sqlite3_column_int(st, 0);

@@ -46,8 +46,7 @@ static int parse_threshold(struct seer_req *rq, const char *s, float *out)
         return 0;
     v = strtod(s, &end);
     if (!*s || *end || !(v >= 0.0 && v <= 1.0))
-        return seer_errf(&rq->err, SEER_EINVAL, "threshold \"%.32s\" is not a number in [0, 1]",
-                         s);
+        return seer_errf(&rq->err, SEER_EINVAL, "threshold \"%.32s\" is not a number in [0, 1]", s);
     *out = (float)v;
     return 0;
 }
@@ -81,8 +80,8 @@ int seer__h_detect(struct seer_req *rq, struct seer_resp *rs)
     if (rc)
         goto out;
     if (!strcmp(seer__ctype_media(rq->content_type, rq->arena), "multipart/form-data")) {
-        rc = seer__multipart_find(rq->content_type, rq->body, rq->body_len, "file", rq->arena,
-                                  &img, &img_n, &filename, &rq->err);
+        rc = seer__multipart_find(rq->content_type, rq->body, rq->body_len, "file", rq->arena, &img,
+                                  &img_n, &filename, &rq->err);
         if (rc == SEER_ENOTFOUND)
             rc = SEER_EINVAL; /* the path exists; the request lacks the field */
         if (rc)
@@ -93,8 +92,7 @@ int seer__h_detect(struct seer_req *rq, struct seer_resp *rs)
                        "empty body: send the photo's bytes, or multipart field \"file\"");
         goto out;
     }
-    rc = seer_detect_bytes(m, img, img_n, rq->srv->opts.max_pixels, &opts, rq->arena, &d,
-                           &rq->err);
+    rc = seer_detect_bytes(m, img, img_n, rq->srv->opts.max_pixels, &opts, rq->arena, &d, &rq->err);
     if (rc)
         goto out;
     rq->infer_ms += d.time_ms;

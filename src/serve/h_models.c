@@ -19,13 +19,12 @@ static int parse_version(struct seer_req *rq, const char *s, int *v)
         return 0;
     for (const char *p = s; *p; p++) {
         if (*p < '0' || *p > '9' || x > INT_MAX / 10)
-            return seer_errf(&rq->err, SEER_EINVAL,
-                             "version \"%.40s\" is not a positive integer", s);
+            return seer_errf(&rq->err, SEER_EINVAL, "version \"%.40s\" is not a positive integer",
+                             s);
         x = x * 10 + (*p - '0');
     }
     if (x <= 0 || x > INT_MAX)
-        return seer_errf(&rq->err, SEER_EINVAL, "version \"%.40s\" is not a positive integer",
-                         s);
+        return seer_errf(&rq->err, SEER_EINVAL, "version \"%.40s\" is not a positive integer", s);
     *v = (int)x;
     return 0;
 }
@@ -44,20 +43,17 @@ int seer__req_model(struct seer_req *rq, const char *name, const char *version,
     rc = seer_repo_get(rq->srv->repo, name, v, out, &rq->err);
     if (rc)
         return rc;
-    rq->model_label = seer_arena_printf(rq->arena, "%s:%d", seer_model_name(*out),
-                                        seer_model_version(*out));
+    rq->model_label =
+        seer_arena_printf(rq->arena, "%s:%d", seer_model_name(*out), seer_model_version(*out));
     return 0;
 }
 
 static const char *state_name(enum seer_model_state s)
 {
     switch (s) {
-    case SEER_MODEL_LOADING:
-        return "LOADING";
-    case SEER_MODEL_AVAILABLE:
-        return "AVAILABLE";
-    default:
-        return "END"; /* TF Serving's state for a version that failed to load */
+    case SEER_MODEL_LOADING: return "LOADING";
+    case SEER_MODEL_AVAILABLE: return "AVAILABLE";
+    default: return "END"; /* TF Serving's state for a version that failed to load */
     }
 }
 
@@ -140,8 +136,8 @@ int seer__h_model_status(struct seer_req *rq, struct seer_resp *rs)
     if (!found) {
         cJSON_Delete(o);
         if (v)
-            return seer_errf(&rq->err, SEER_ENOTFOUND, "model \"%.64s\" has no version %d",
-                             name, v);
+            return seer_errf(&rq->err, SEER_ENOTFOUND, "model \"%.64s\" has no version %d", name,
+                             v);
         return seer_errf(&rq->err, SEER_ENOTFOUND, "model \"%.64s\" not found", name);
     }
     rq->model_label = name;

@@ -121,8 +121,7 @@ int seer__predict_parse(struct seer_req *rq, const struct cJSON *req, bool *colu
     if (n == 0)
         return seer_errf(&rq->err, SEER_EINVAL, "no instances to predict");
     if (n > max)
-        return seer_errf(&rq->err, SEER_ELIMIT, "%d instances in one request (limit %d)", n,
-                         max);
+        return seer_errf(&rq->err, SEER_ELIMIT, "%d instances in one request (limit %d)", n, max);
     in = seer_arena_array(rq->arena, (size_t)n, sizeof(*in));
     if (!in)
         return seer_errf(&rq->err, SEER_ENOMEM, "out of memory");
@@ -159,8 +158,7 @@ static cJSON *prediction(const struct seer_dets *d, const cJSON *key)
     px = cJSON_AddArrayToObject(p, "detection_boxes_px");
     for (int i = 0; i < d->n; i++) {
         const struct seer_det *e = &d->d[i];
-        double nb[4] = {r6(e->box[1] / h), r6(e->box[0] / w), r6(e->box[3] / h),
-                        r6(e->box[2] / w)};
+        double nb[4] = {r6(e->box[1] / h), r6(e->box[0] / w), r6(e->box[3] / h), r6(e->box[2] / w)};
         double pb[4] = {r6(e->box[0]), r6(e->box[1]), r6(e->box[2]), r6(e->box[3])};
         cJSON_AddItemToArray(boxes, cJSON_CreateDoubleArray(nb, 4));
         cJSON_AddItemToArray(px, cJSON_CreateDoubleArray(pb, 4));
@@ -199,8 +197,8 @@ int seer__h_predict(struct seer_req *rq, struct seer_resp *rs)
     }
     for (int i = 0; i < n; i++) {
         struct seer_dets d;
-        rc = seer_detect_bytes(m, in[i].p, in[i].n, rq->srv->opts.max_pixels, &opts, rq->arena,
-                               &d, &rq->err);
+        rc = seer_detect_bytes(m, in[i].p, in[i].n, rq->srv->opts.max_pixels, &opts, rq->arena, &d,
+                               &rq->err);
         if (rc) {
             seer_err_prefix(&rq->err, "instance %d: ", i);
             goto out;
@@ -212,9 +210,9 @@ int seer__h_predict(struct seer_req *rq, struct seer_resp *rs)
         cJSON_AddItemToObject(ans, "predictions", preds);
     } else {
         /* Columnar answers batch each named output across the instances. */
-        static const char *const names[] = {
-            "detection_boxes",       "detection_scores", "detection_classes", "num_detections",
-            "detection_class_names", "detection_boxes_px"};
+        static const char *const names[] = {"detection_boxes",       "detection_scores",
+                                            "detection_classes",     "num_detections",
+                                            "detection_class_names", "detection_boxes_px"};
         cJSON *outs = cJSON_AddObjectToObject(ans, "outputs");
         for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
             cJSON *col = cJSON_AddArrayToObject(outs, names[k]), *p;

@@ -26,8 +26,7 @@ static int credentials(struct seer_req *rq, const char **user, const char **pw, 
     if (*form) {
         struct seer_kv *kv;
         int n;
-        rc = seer__query_parse((const char *)rq->body, rq->body_len, rq->arena, &kv, &n,
-                               &rq->err);
+        rc = seer__query_parse((const char *)rq->body, rq->body_len, rq->arena, &kv, &n, &rq->err);
         if (rc)
             return rc;
         *user = seer__kv_get(kv, n, "user");
@@ -136,8 +135,8 @@ int seer__h_session(struct seer_req *rq, struct seer_resp *rs)
     cJSON_AddStringToObject(o, "user", rq->user ? rq->user : "");
     if (rq->via_session) {
         sid = seer__cookie_get(rq->cookie, "seer_session", rq->arena);
-        if (sid && seer_auth_session_get(rq->srv->auth, sid, (int64_t)time(NULL), rq->arena,
-                                         &user, &csrf) == 0)
+        if (sid && seer_auth_session_get(rq->srv->auth, sid, (int64_t)time(NULL), rq->arena, &user,
+                                         &csrf) == 0)
             cJSON_AddStringToObject(o, "csrf", csrf);
     }
     cJSON_AddStringToObject(o, "auth", rq->via_session ? "session" : "credentials");

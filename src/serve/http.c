@@ -20,8 +20,8 @@ static int hexval(int c)
     return -1;
 }
 
-int seer__url_decode(const char *s, size_t n, int plus_space, struct seer_arena *a,
-                     char **out, struct seer_err *err)
+int seer__url_decode(const char *s, size_t n, int plus_space, struct seer_arena *a, char **out,
+                     struct seer_err *err)
 {
     char *d = seer_arena_alloc(a, n + 1);
     size_t j = 0;
@@ -192,8 +192,7 @@ static const char *disposition_attr(const char *p, const char *e, const char *at
     size_t al = strlen(attr);
 
     for (const char *q = p; q + al + 1 < e; q++) {
-        if ((q == p || q[-1] == ';' || q[-1] == ' ') && !strncasecmp(q, attr, al) &&
-            q[al] == '=') {
+        if ((q == p || q[-1] == ';' || q[-1] == ' ') && !strncasecmp(q, attr, al) && q[al] == '=') {
             const char *v = q + al + 1, *ve;
             if (v < e && *v == '"') {
                 v++;
@@ -239,13 +238,12 @@ int seer__multipart_find(const char *ctype, const uint8_t *body, size_t n, const
         if (end - p >= 2 && p[0] == '-' && p[1] == '-')
             break; /* the closing delimiter */
         if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
-            return seer_errf(err, SEER_EFORMAT, "offset %td: no CRLF after boundary",
-                             p - body);
+            return seer_errf(err, SEER_EFORMAT, "offset %td: no CRLF after boundary", p - body);
         hdr = p + 2;
         hdr_end = find(hdr, (size_t)(end - hdr), (const uint8_t *)"\r\n\r\n", 4);
         if (!hdr_end)
-            return seer_errf(err, SEER_EFORMAT, "offset %td: part %d headers never end",
-                             hdr - body, part + 1);
+            return seer_errf(err, SEER_EFORMAT, "offset %td: part %d headers never end", hdr - body,
+                             part + 1);
         if (hdr_end - hdr > 8192)
             return seer_errf(err, SEER_ELIMIT, "part %d: headers over 8 KB", part + 1);
         /* Header lines: only Content-Disposition matters here. */
@@ -255,8 +253,7 @@ int seer__multipart_find(const char *ctype, const uint8_t *body, size_t n, const
                 le = hdr_end;
             if (le - l > 20 && !strncasecmp((const char *)l, "content-disposition:", 20)) {
                 name = disposition_attr((const char *)l + 20, (const char *)le, "name", a);
-                fname = disposition_attr((const char *)l + 20, (const char *)le, "filename",
-                                         a);
+                fname = disposition_attr((const char *)l + 20, (const char *)le, "filename", a);
             }
             l = le + 2;
         }
@@ -266,8 +263,7 @@ int seer__multipart_find(const char *ctype, const uint8_t *body, size_t n, const
             size_t d2l = (size_t)snprintf(d2, sizeof(d2), "\r\n%s", delim);
             next = find(data, (size_t)(end - data), (const uint8_t *)d2, d2l);
             if (!next)
-                return seer_errf(err, SEER_EFORMAT, "part %d: no closing boundary",
-                                 part + 1);
+                return seer_errf(err, SEER_EFORMAT, "part %d: no closing boundary", part + 1);
         }
         if (name && !strcmp(name, field)) {
             *out = data;
@@ -280,8 +276,8 @@ int seer__multipart_find(const char *ctype, const uint8_t *body, size_t n, const
     return seer_errf(err, SEER_ENOTFOUND, "multipart body has no field \"%s\"", field);
 }
 
-int seer__b64_decode(const char *s, size_t n, struct seer_arena *a, uint8_t **out,
-                     size_t *out_n, struct seer_err *err)
+int seer__b64_decode(const char *s, size_t n, struct seer_arena *a, uint8_t **out, size_t *out_n,
+                     struct seer_err *err)
 {
     char *clean;
     size_t m = 0, bin_len = 0;
@@ -349,8 +345,8 @@ int seer__http_json(const uint8_t *p, size_t n, struct cJSON **out, struct seer_
             in_str = 1;
         } else if (c == '[' || c == '{') {
             if (++depth > SEER_HTTP_MAX_JSON_DEPTH)
-                return seer_errf(err, SEER_ELIMIT, "offset %zu: JSON nested deeper than %d",
-                                 i, SEER_HTTP_MAX_JSON_DEPTH);
+                return seer_errf(err, SEER_ELIMIT, "offset %zu: JSON nested deeper than %d", i,
+                                 SEER_HTTP_MAX_JSON_DEPTH);
         } else if (c == ']' || c == '}') {
             depth--;
         }

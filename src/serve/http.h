@@ -15,19 +15,19 @@
 struct seer_arena;
 struct cJSON;
 
-#define SEER_HTTP_MAX_QUERY 4096    /* bytes of query string */
-#define SEER_HTTP_MAX_PARAMS 32     /* key=value pairs in a query or form */
-#define SEER_HTTP_MAX_PARTS 16      /* parts of a multipart body */
-#define SEER_HTTP_MAX_JSON_DEPTH 32 /* nesting of arrays and objects */
+#define SEER_HTTP_MAX_QUERY      4096 /* bytes of query string */
+#define SEER_HTTP_MAX_PARAMS     32   /* key=value pairs in a query or form */
+#define SEER_HTTP_MAX_PARTS      16   /* parts of a multipart body */
+#define SEER_HTTP_MAX_JSON_DEPTH 32   /* nesting of arrays and objects */
 
 struct seer_kv {
-    const char *key, *value;  /* decoded, borrowed from the arena */
+    const char *key, *value; /* decoded, borrowed from the arena */
 };
 
 /* Percent-decodes s[0..n) (and '+' as space when plus_space). Rejects bad escapes and
  * NUL bytes. */
-int seer__url_decode(const char *s, size_t n, int plus_space, struct seer_arena *a,
-                     char **out, struct seer_err *err);
+int seer__url_decode(const char *s, size_t n, int plus_space, struct seer_arena *a, char **out,
+                     struct seer_err *err);
 
 /* Parses "a=1&b=2" (application/x-www-form-urlencoded too) into *out (n pairs). */
 int seer__query_parse(const char *s, size_t n, struct seer_arena *a, struct seer_kv **out,
@@ -50,8 +50,8 @@ int seer__multipart_find(const char *ctype, const uint8_t *body, size_t n, const
                          const char **filename, struct seer_err *err);
 
 /* Decodes standard or URL-safe base64, padded or not, ignoring whitespace. */
-int seer__b64_decode(const char *s, size_t n, struct seer_arena *a, uint8_t **out,
-                     size_t *out_n, struct seer_err *err);
+int seer__b64_decode(const char *s, size_t n, struct seer_arena *a, uint8_t **out, size_t *out_n,
+                     struct seer_err *err);
 /* URL-safe base64 without padding of p[0..n), NUL-terminated, in dst (cap bytes). */
 int seer__b64url_encode(const uint8_t *p, size_t n, char *dst, size_t cap);
 

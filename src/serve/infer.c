@@ -15,8 +15,8 @@ struct job {
 
 struct seer_infer {
     pthread_mutex_t mu;
-    pthread_cond_t more;      /* a job was queued, or stopping */
-    struct job *ring;         /* capacity slots */
+    pthread_cond_t more; /* a job was queued, or stopping */
+    struct job *ring;    /* capacity slots */
     int capacity, head, count, busy;
     bool stopping;
     pthread_t *threads;

@@ -10,8 +10,8 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 
-#define MAX_SERIES 256
-#define MAX_HIST 64
+#define MAX_SERIES  256
+#define MAX_HIST    64
 #define LABEL_CHARS 96
 
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -24,7 +24,7 @@ struct counter {
 };
 
 struct hist {
-    char label[LABEL_CHARS];  /* route or model */
+    char label[LABEL_CHARS]; /* route or model */
     unsigned long long b[N_BUCKETS], count;
     double sum;
 };

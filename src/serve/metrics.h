@@ -11,7 +11,7 @@
 struct seer_arena;
 struct seer_metrics; /* opaque */
 
-struct seer_metrics *seer_metrics_new(void); /* NULL on ENOMEM */
+struct seer_metrics *seer_metrics_new(void);    /* NULL on ENOMEM */
 void seer_metrics_free(struct seer_metrics *m); /* NULL ok */
 
 /* One finished request. route is a pattern from the route table (or NULL), model the

@@ -198,8 +198,7 @@ static bool basic_auth(struct seer_req *rq, struct seer_resp *rs, const char *b6
     return unauthorized(rq, rs, "wrong user name or password", NULL);
 }
 
-bool seer__route_authorize(const struct seer_route *r, struct seer_req *rq,
-                           struct seer_resp *rs)
+bool seer__route_authorize(const struct seer_route *r, struct seer_req *rq, struct seer_resp *rs)
 {
     struct seer_auth *auth = rq->srv->auth;
     const char *h = rq->authorization ? rq->authorization : "";
@@ -218,8 +217,7 @@ bool seer__route_authorize(const struct seer_route *r, struct seer_req *rq,
     if (!strncasecmp(h, "Basic ", 6))
         return basic_auth(rq, rs, h + 6);
     if (*h)
-        return unauthorized(rq, rs, "unsupported Authorization scheme (use Bearer or Basic)",
-                            NULL);
+        return unauthorized(rq, rs, "unsupported Authorization scheme (use Bearer or Basic)", NULL);
     sid = seer__cookie_get(rq->cookie, "seer_session", rq->arena);
     if (!sid || seer_auth_session_get(auth, sid, (int64_t)time(NULL), rq->arena, &user, &csrf))
         return unauthorized(rq, rs, "log in first: no valid session, token or password", r);

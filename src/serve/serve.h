@@ -27,41 +27,41 @@ struct seer_auth;
 struct seer_metrics;
 struct seer_infer;
 
-#define SEER_SERVE_MAX_PARAMS 4
+#define SEER_SERVE_MAX_PARAMS  4
 #define SEER_SERVE_MAX_HEADERS 8
 
 /* The configuration of one server; every field has a default (seer__serve_opts_init). */
 struct seer_serve_opts {
-    int port;                 /* 8080 */
-    const char *bind;         /* NULL: every address */
-    const char *models_dir;   /* "./models" */
-    const char *state_dir;    /* "./state" */
-    int n_workers;            /* inference workers; 0: one per 4 cores (at least 1) */
-    int model_threads;        /* threads per inference; 0: the cores shared among workers */
-    int queue_len;            /* waiting inference requests; 0: 4 per worker */
-    size_t max_body_bytes;    /* 20 MB */
-    int64_t max_pixels;       /* decoded pixel limit per photo; 0: the image module's */
-    int max_instances;        /* instances per :predict call (64) */
-    int scan_interval_ms;     /* model folder rescan period (2000; 0 disables) */
-    const char *tls_cert;     /* PEM files; both or neither */
+    int port;               /* 8080 */
+    const char *bind;       /* NULL: every address */
+    const char *models_dir; /* "./models" */
+    const char *state_dir;  /* "./state" */
+    int n_workers;          /* inference workers; 0: one per 4 cores (at least 1) */
+    int model_threads;      /* threads per inference; 0: the cores shared among workers */
+    int queue_len;          /* waiting inference requests; 0: 4 per worker */
+    size_t max_body_bytes;  /* 20 MB */
+    int64_t max_pixels;     /* decoded pixel limit per photo; 0: the image module's */
+    int max_instances;      /* instances per :predict call (64) */
+    int scan_interval_ms;   /* model folder rescan period (2000; 0 disables) */
+    const char *tls_cert;   /* PEM files; both or neither */
     const char *tls_key;
 };
 
 /* What a request carries, as the transport saw it. Strings are NUL-terminated and
  * borrowed (valid until the request completes). */
 struct seer_req {
-    const char *method;       /* "GET", "POST", ... */
-    const char *path;         /* percent-decoded path without the query */
-    const char *query;        /* raw query string ("" when none) */
-    const char *content_type; /* "" when none */
-    const char *authorization;/* the Authorization header or "" */
-    const char *cookie;       /* the Cookie header or "" */
-    const char *csrf;         /* the X-CSRF-Token header or "" */
-    const char *accept;       /* the Accept header or "" */
-    const char *request_id;   /* echoed as X-Request-Id */
-    const char *client_ip;    /* for throttling and the access log */
-    bool tls;                 /* came over HTTPS */
-    const uint8_t *body;      /* the whole body (NUL after it); borrowed */
+    const char *method;        /* "GET", "POST", ... */
+    const char *path;          /* percent-decoded path without the query */
+    const char *query;         /* raw query string ("" when none) */
+    const char *content_type;  /* "" when none */
+    const char *authorization; /* the Authorization header or "" */
+    const char *cookie;        /* the Cookie header or "" */
+    const char *csrf;          /* the X-CSRF-Token header or "" */
+    const char *accept;        /* the Accept header or "" */
+    const char *request_id;    /* echoed as X-Request-Id */
+    const char *client_ip;     /* for throttling and the access log */
+    bool tls;                  /* came over HTTPS */
+    const uint8_t *body;       /* the whole body (NUL after it); borrowed */
     size_t body_len;
     struct seer_arena *arena; /* the request arena */
     struct seer_server *srv;  /* borrowed */
@@ -69,18 +69,18 @@ struct seer_req {
     /* Filled by routing. */
     const char *params[SEER_SERVE_MAX_PARAMS]; /* path captures, in pattern order */
     int n_params;
-    const char *route;        /* the matching pattern (metrics label) */
-    const char *user;         /* authenticated user name, NULL when anonymous */
-    bool via_session;         /* authenticated by the session cookie (CSRF applies) */
-    const char *model_label;  /* "name:version" once a model is resolved (metrics) */
-    double infer_ms;          /* model time, for the inference histogram (0: none) */
-    struct seer_err err;      /* a failing handler's message */
+    const char *route;       /* the matching pattern (metrics label) */
+    const char *user;        /* authenticated user name, NULL when anonymous */
+    bool via_session;        /* authenticated by the session cookie (CSRF applies) */
+    const char *model_label; /* "name:version" once a model is resolved (metrics) */
+    double infer_ms;         /* model time, for the inference histogram (0: none) */
+    struct seer_err err;     /* a failing handler's message */
 };
 
 struct seer_resp {
-    int status;               /* HTTP status; 0 means "from the handler's return code" */
-    const char *type;         /* Content-Type */
-    const uint8_t *body;      /* borrowed: the request arena or static data */
+    int status;          /* HTTP status; 0 means "from the handler's return code" */
+    const char *type;    /* Content-Type */
+    const uint8_t *body; /* borrowed: the request arena or static data */
     size_t len;
     struct {
         const char *name, *value;
@@ -92,15 +92,15 @@ typedef int (*seer_handler_fn)(struct seer_req *rq, struct seer_resp *rs);
 
 /* Route flags. */
 enum {
-    SEER_ROUTE_PUBLIC = 1,    /* no authentication (only /healthz and the login page) */
-    SEER_ROUTE_QUEUED = 2,    /* runs on an inference worker, never on a network thread */
-    SEER_ROUTE_PAGE = 4,      /* an HTML page: anonymous users are sent to /login */
+    SEER_ROUTE_PUBLIC = 1, /* no authentication (only /healthz and the login page) */
+    SEER_ROUTE_QUEUED = 2, /* runs on an inference worker, never on a network thread */
+    SEER_ROUTE_PAGE = 4,   /* an HTML page: anonymous users are sent to /login */
 };
 
 struct seer_route {
     const char *method;
-    const char *pattern;      /* "/v1/models/{}/versions/{}/metadata"; "{}" = one segment */
-    const char *suffix;       /* required ending of the last capture (":predict") or NULL */
+    const char *pattern; /* "/v1/models/{}/versions/{}/metadata"; "{}" = one segment */
+    const char *suffix;  /* required ending of the last capture (":predict") or NULL */
     seer_handler_fn fn;
     int flags;
 };
@@ -113,7 +113,7 @@ struct seer_server {
     struct seer_metrics *metrics; /* may be NULL */
     struct seer_infer *infer;     /* the inference queue; NULL runs handlers inline */
     bool tls;
-    atomic_int in_flight;         /* requests between first byte and answer */
+    atomic_int in_flight; /* requests between first byte and answer */
 };
 
 /* ---- routes.c ---- */
@@ -123,8 +123,7 @@ struct seer_server {
 const struct seer_route *seer__route_match(struct seer_req *rq, bool *method_ok);
 /* Authenticates rq for route r (fills rq->user) and writes a 401/403/429 answer into
  * rs when it fails. Returns true when the handler may run. */
-bool seer__route_authorize(const struct seer_route *r, struct seer_req *rq,
-                           struct seer_resp *rs);
+bool seer__route_authorize(const struct seer_route *r, struct seer_req *rq, struct seer_resp *rs);
 /* Runs r's handler and turns a failing status into the JSON error answer. */
 void seer__route_run(const struct seer_route *r, struct seer_req *rq, struct seer_resp *rs);
 /* The whole pipeline for one request: match, authorize, run (inline), 404/405. */
@@ -158,9 +157,9 @@ int seer__req_model(struct seer_req *rq, const char *name, const char *version,
 
 struct cJSON;
 struct seer_instance {
-    uint8_t *p;               /* decoded image bytes, in the request arena */
+    uint8_t *p; /* decoded image bytes, in the request arena */
     size_t n;
-    const struct cJSON *key;  /* the instance's "key" (echoed), borrowed from the JSON */
+    const struct cJSON *key; /* the instance's "key" (echoed), borrowed from the JSON */
 };
 
 /* The image instances of a parsed :predict body, row ({"instances"}) or columnar

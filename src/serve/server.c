@@ -39,7 +39,7 @@ struct conn {
     struct seer_server *srv;
     struct MHD_Connection *mc;
     struct seer_arena *arena;
-    uint8_t *body;            /* owned (seer_malloc), NUL-terminated */
+    uint8_t *body; /* owned (seer_malloc), NUL-terminated */
     size_t len, cap;
     bool too_big, answered;
     enum conn_state state;
@@ -81,8 +81,9 @@ static const char *request_id(struct conn *c)
     uint8_t r[8];
     char *hex;
 
-    if (n > 0 && n <= 64 && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                       "0123456789._-") == n)
+    if (n > 0 && n <= 64 &&
+        strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789._-") == n)
         return id;
     randombytes_buf(r, sizeof(r));
     hex = seer_arena_alloc(c->arena, 2 * sizeof(r) + 1);
@@ -127,8 +128,7 @@ static void qput(struct qbuf *q, const char *s)
     for (; s && *s; s++) {
         unsigned char ch = (unsigned char)*s;
         bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                     (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' ||
-                     ch == '~';
+                     (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~';
         if (q->n + 4 >= q->cap) {
             q->over = true;
             return;
@@ -173,7 +173,9 @@ static void fill_request(struct conn *c, const char *url, const char *method)
         MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, query_kv, &q);
     }
     /* An over-long query becomes one long enough to fail the parser's limit. */
-    rq->query = q.p && !q.over ? q.p : "x=" "\x01";
+    rq->query = q.p && !q.over ? q.p
+                               : "x="
+                                 "\x01";
     rq->content_type = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
     rq->authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
     rq->cookie = header(c, MHD_HTTP_HEADER_COOKIE);
@@ -234,8 +236,8 @@ static void run_queued(void *arg)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     struct seer_server *srv = cls;
     struct conn *c = *con_cls;
@@ -438,8 +440,8 @@ static int listen_addr(const char *bind, int port, struct sockaddr_storage *ss, 
     snprintf(ps, sizeof(ps), "%d", port);
     g = getaddrinfo(bind, ps, &hints, &res);
     if (g != 0 || !res)
-        return seer_errf(err, SEER_EINVAL, "--bind %s: not a numeric IPv4/IPv6 address (%s)",
-                         bind, gai_strerror(g));
+        return seer_errf(err, SEER_EINVAL, "--bind %s: not a numeric IPv4/IPv6 address (%s)", bind,
+                         gai_strerror(g));
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     *v6 = res->ai_family == AF_INET6;
     freeaddrinfo(res);
@@ -506,12 +508,11 @@ int seer_serve_run(const struct seer_serve_opts *o, struct seer_err *err)
     /* Measured on 2 cores with CenterNet (see README): one worker running each photo on
      * both cores beat two single-threaded workers in throughput, so the
      * default gives each worker about four cores and splits the machine between them. */
-    workers = o->n_workers > 0 ? o->n_workers
-                               : (seer_cpu_count() / 4 > 1 ? seer_cpu_count() / 4 : 1);
-    mo.n_threads = o->model_threads > 0 ? o->model_threads
-                                        : (seer_cpu_count() / workers > 1
-                                               ? seer_cpu_count() / workers
-                                               : 1);
+    workers =
+        o->n_workers > 0 ? o->n_workers : (seer_cpu_count() / 4 > 1 ? seer_cpu_count() / 4 : 1);
+    mo.n_threads = o->model_threads > 0
+                       ? o->model_threads
+                       : (seer_cpu_count() / workers > 1 ? seer_cpu_count() / workers : 1);
     if (mkdir(o->models_dir, 0755) != 0 && errno != EEXIST)
         seer_log_warn("models: cannot create %s: %s", o->models_dir, strerror(errno));
     rc = seer_repo_open(o->models_dir, &mo, &srv->repo, err);
@@ -570,8 +571,8 @@ int seer_serve_run(const struct seer_serve_opts *o, struct seer_err *err)
     {
         struct MHD_OptionItem opts[10];
         int k = 0;
-        opts[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
-                                            srv};
+        opts[k++] =
+            (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv};
         opts[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, pool, NULL};
         /* Slow or stuck clients are cut off; they never hold a worker anyway. */
         opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL};
