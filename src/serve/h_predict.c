@@ -57,17 +57,20 @@ static int instance_bytes(struct seer_req *rq, const cJSON *it, int idx, struct 
     in->key = cJSON_GetObjectItemCaseSensitive(it, "key");
     img = cJSON_GetObjectItemCaseSensitive(it, "image_bytes");
     if (!img) {
+        /* Any one named input will do: clients name the image tensor variously. */
+        int n_inputs = 0;
         cJSON_ArrayForEach(child, it)
         {
             if (child->string && strcmp(child->string, "key")) {
-                if (img)
-                    return seer_errf(&rq->err, SEER_EINVAL,
-                                     "instance %d: more than one input; this model takes one "
-                                     "image (\"image_bytes\")",
-                                     idx);
+                n_inputs++;
                 img = child;
             }
         }
+        if (n_inputs > 1)
+            return seer_errf(&rq->err, SEER_EINVAL,
+                             "instance %d: more than one input; this model takes one "
+                             "image (\"image_bytes\")",
+                             idx);
     }
     if (!img)
         return seer_errf(&rq->err, SEER_EINVAL, "instance %d: no image (\"image_bytes\")", idx);
