@@ -269,6 +269,39 @@ if [ "$rc" -eq 0 ]; then ok sigterm_exits_0; else bad sigterm_exits_0 "exit $rc"
 if grep -q 'access id=.* "POST /v1/detect" 200' "$tmp/log"; then ok access_log; else bad access_log; fi
 if grep -q 'Sanitizer' "$tmp/log"; then bad no_sanitizer_reports "$(grep -m3 Sanitizer "$tmp/log")"; fi
 
+# A full inference queue answers 503 with Retry-After at once; the rest are served.
+"$SEER" serve --port 0 --bind 127.0.0.1 --models "$tmp/models" --state "$tmp/state" \
+    --scan-ms 0 --threads 1 --model-threads 1 --queue 1 >"$tmp/q.log" 2>&1 &
+pid=$!
+qport=""
+for _ in $(seq 1 600); do
+    qport=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/q.log")
+    [ -n "$qport" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+cpids=""
+for i in 1 2 3 4 5 6; do
+    curl -s -D "$tmp/q$i.h" -o "$tmp/q$i.b" -H "$AUTH" --data-binary "@$DOG" \
+        "http://127.0.0.1:$qport/v1/detect" &
+    cpids="$cpids $!"
+done
+wait $cpids
+n200=0 n503=0
+for i in 1 2 3 4 5 6; do
+    if grep -q '^HTTP/1.1 200' "$tmp/q$i.h"; then n200=$((n200 + 1)); fi
+    if grep -q '^HTTP/1.1 503' "$tmp/q$i.h" && grep -qi '^Retry-After: 1' "$tmp/q$i.h" &&
+        jq -e .error "$tmp/q$i.b" >/dev/null 2>&1; then n503=$((n503 + 1)); fi
+done
+if [ "$n503" -ge 1 ] && [ "$n200" -ge 2 ] && [ $((n200 + n503)) -eq 6 ]; then
+    ok full_queue_503_retry_after
+else bad full_queue_503_retry_after "$n200 x 200, $n503 x 503"; fi
+c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$qport/healthz")
+if [ "$c" = 200 ]; then ok healthy_after_overload; else bad healthy_after_overload "HTTP $c"; fi
+kill -TERM "$pid"
+wait "$pid"
+pid=""
+
 # HTTPS with --tls-cert/--tls-key: the session cookie is Secure there.
 if command -v openssl >/dev/null 2>&1; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
