@@ -240,6 +240,8 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
         rc = seer__plan_fuse(p, err);
         if (!rc)
             rc = seer__plan_fuse_peaks(p, err);
+        if (!rc)
+            rc = seer__plan_fuse_concat_relu(p, err);
         if (rc)
             goto out;
     }

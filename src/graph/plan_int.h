@@ -39,5 +39,7 @@ int seer__plan_fuse(struct seer_plan *p, struct seer_err *err);
 /* Fuses CenterNet's MaxPool/Equal/Cast/Mul/Reshape/TopK peak finding into one TopK node
  * (fuse_peak.c). Returns 0 or ENOMEM. */
 int seer__plan_fuse_peaks(struct seer_plan *p, struct seer_err *err);
+/* A ConcatV2 absorbs the Relu after it (fuse_ew.c). Returns 0 or ENOMEM. */
+int seer__plan_fuse_concat_relu(struct seer_plan *p, struct seer_err *err);
 
 #endif /* SEER_PLAN_INT_H */

@@ -58,6 +58,24 @@ int seer__fast_prepare(const struct seer_node *nd, int n_threads, enum seer_prec
     case SEER_OP_CONV2D:
     case SEER_OP_DEPTHWISE_CONV2D: return seer__dnnl_conv_prepare(nd, n_threads, prec, out);
     case SEER_OP_MEAN: return seer__fast_mean_prepare(nd, out);
+    case SEER_OP_CONCAT: return seer__fast_concat_prepare(nd, false, out);
+    case SEER_OP_ADD:
+    case SEER_OP_SUB:
+    case SEER_OP_MUL:
+        return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_binary_prepare(nd, out)
+                                              : SEER_EUNSUPPORTED;
+    case SEER_OP_RELU:
+    case SEER_OP_RELU6:
+    case SEER_OP_LEAKY_RELU:
+    case SEER_OP_HARD_SWISH:
+        return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_unary_prepare(nd, out)
+                                              : SEER_EUNSUPPORTED;
     default: return SEER_EUNSUPPORTED;
     }
+}
+
+int seer__fast_concat_prepare(const struct seer_node *nd, bool relu, struct seer_fast *out)
+{
+    return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_concat_prepare(nd, relu, out)
+                                          : SEER_EUNSUPPORTED;
 }

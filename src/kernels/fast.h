@@ -36,6 +36,15 @@ enum seer_isa seer__isa(void);
 /* Whether the CPU has AVX512_BF16 (for the bf16 precision), within the SEER_ISA cap. */
 bool seer__cpu_bf16(void);
 
+/* ConcatV2 with an optional fused Relu (relu: the node's output is the Relu's). */
+int seer__fast_concat_prepare(const struct seer_node *nd, bool relu, struct seer_fast *out);
+
+/* AVX-512 twins (kernels/x86/, files *_avx512.c): call only when seer__isa() >=
+ * SEER_ISA_AVX512, since their code may use AVX-512 anywhere. */
+int seer__x86_binary_prepare(const struct seer_node *nd, struct seer_fast *out);
+int seer__x86_unary_prepare(const struct seer_node *nd, struct seer_fast *out);
+int seer__x86_concat_prepare(const struct seer_node *nd, bool relu, struct seer_fast *out);
+
 /* Portable twins (kernels/fast/). */
 /* Mean over dims 1 and 2 of an NHWC tensor, bit for bit the reference. */
 int seer__fast_mean_prepare(const struct seer_node *nd, struct seer_fast *out);
