@@ -390,6 +390,32 @@ TEST(elementwise_twins_are_bit_exact)
     }
 }
 
-T_MAIN(T_CASE(dnnl_conv_matches_reference_with_fused_tails),
+TEST(maxpool_twin_is_exact)
+{
+    static const int64_t shapes[][4] = {{1, 9, 7, 3}, {2, 13, 12, 17}, {1, 208, 208, 32}};
+    if (!seer__dnnl_available())
+        T_SKIP("oneDNN has no CPU engine here");
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int v = 0; v < 6; v++) {
+            struct seer_graph *g = seer_graph_new();
+            struct seer_value *x = seer_graph_add_input(g, "x", SEER_DTYPE_F32, 4, shapes[s]);
+            struct seer_node *mp = seer_graph_add_node(g, SEER_OP_MAXPOOL, "mp", 1, &x, 1);
+            mp->a.ksize[0] = 2 + v % 3;
+            mp->a.ksize[1] = 3;
+            mp->a.stride[0] = 1 + v % 2;
+            mp->a.stride[1] = 1 + (v / 2) % 2;
+            mp->a.padding = (enum seer_padding)(v % 3);
+            mp->a.pads[0] = mp->a.pads[3] = 1;
+            mp->a.pads[2] = v % 2;
+            seer_graph_mark_output(g, seer_value_of(mp->out[0]));
+            int nf = 0, ns = 0;
+            double e = ref_vs_fast(g, 1 + (int)((s + v) % 2), fill_uniform, &nf, &ns);
+            seer_graph_free(g);
+            if (e != 0 || nf != 1)
+                T_FAILF("shape %zu variant %d: error %g, %d twins", s, v, e, nf);
+        }
+}
+
+T_MAIN(T_CASE(dnnl_conv_matches_reference_with_fused_tails), T_CASE(maxpool_twin_is_exact),
        T_CASE(elementwise_twins_are_bit_exact), T_CASE(mean_twin_is_bit_exact_on_random_shapes),
        T_CASE(fused_peak_topk_matches_the_chain))

@@ -59,6 +59,7 @@ int seer__fast_prepare(const struct seer_node *nd, int n_threads, enum seer_prec
     case SEER_OP_DEPTHWISE_CONV2D: return seer__dnnl_conv_prepare(nd, n_threads, prec, out);
     case SEER_OP_MEAN: return seer__fast_mean_prepare(nd, out);
     case SEER_OP_CONCAT: return seer__fast_concat_prepare(nd, false, out);
+    case SEER_OP_MAXPOOL: return seer__dnnl_pool_prepare(nd, n_threads, out);
     case SEER_OP_ADD:
     case SEER_OP_SUB:
     case SEER_OP_MUL:

@@ -57,6 +57,8 @@ int seer__fast_peak_topk_prepare(const struct seer_node *nd, const struct seer_a
 /* oneDNN convolutions (kernels/dnnl/conv.c). */
 int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer_precision prec,
                             struct seer_fast *out);
+/* oneDNN MaxPool (kernels/dnnl/pool.c), exact. */
+int seer__dnnl_pool_prepare(const struct seer_node *nd, int n_threads, struct seer_fast *out);
 /* Whether oneDNN is usable here (it needs at least SSE4.1 and a working engine). */
 bool seer__dnnl_available(void);
 /* Sets the OpenMP thread count for the calling thread (oneDNN runs on OpenMP). */

@@ -20,15 +20,16 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "kernels/dnnl/engine.h"
 
 struct conv_state {
     dnnl_primitive_t prim;
     dnnl_memory_t src, wei, bias, dst, scratch;
     dnnl_stream_t stream;
-    void *wei_buf;            /* reordered weights, owned */
-    void *scratch_buf;        /* owned */
+    void *wei_buf;     /* reordered weights, owned */
+    void *scratch_buf; /* owned */
     size_t dst_bytes;
-    int prefill;              /* index in in[] copied into dst before a sum post-op, or -1 */
+    int prefill; /* index in in[] copied into dst before a sum post-op, or -1 */
 };
 
 static dnnl_engine_t engine;
@@ -56,6 +57,11 @@ bool seer__dnnl_available(void)
 {
     pthread_once(&engine_once, engine_init);
     return engine_ok;
+}
+
+dnnl_engine_t seer__dnnl_engine(void)
+{
+    return seer__dnnl_available() ? engine : NULL;
 }
 
 void seer__omp_set_threads(int n)
@@ -196,8 +202,8 @@ int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer
     (void)prec;
     if ((nd->op != SEER_OP_CONV2D && !dw) || !seer__dnnl_available())
         return SEER_EUNSUPPORTED;
-    if (x->dtype != SEER_DTYPE_F32 || w->dtype != SEER_DTYPE_F32 || x->ndim != 4 ||
-        w->ndim != 4 || !w->data)
+    if (x->dtype != SEER_DTYPE_F32 || w->dtype != SEER_DTYPE_F32 || x->ndim != 4 || w->ndim != 4 ||
+        !w->data)
         return SEER_EUNSUPPORTED;
     if (a->has_bias && (!nd->in[2] || !nd->in[2]->data))
         return SEER_EUNSUPPORTED;
@@ -245,10 +251,9 @@ int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer
     dnnl_dims_t bd = {co};
     if (dnnl_memory_desc_init_by_tag(&bias_md, 1, bd, dnnl_f32, dnnl_a))
         return SEER_EUNSUPPORTED;
-    if (dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
-                                                   dnnl_convolution_direct, &src_md,
-                                                   &wei_any_md, a->has_bias ? &bias_md : NULL,
-                                                   &dst_md, strides, dil, pad_l, pad_r))
+    if (dnnl_dilated_convolution_forward_desc_init(
+            &cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &wei_any_md,
+            a->has_bias ? &bias_md : NULL, &dst_md, strides, dil, pad_l, pad_r))
         return SEER_EUNSUPPORTED;
 
     s = seer_calloc(1, sizeof(*s));
@@ -293,9 +298,9 @@ int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer
     {
         dnnl_primitive_desc_t rpd = NULL;
         dnnl_primitive_t rp = NULL;
-        int bad = dnnl_reorder_primitive_desc_create(&rpd, &wei_user_md, engine, wmd, engine,
-                                                     NULL) ||
-                  dnnl_primitive_create(&rp, rpd);
+        int bad =
+            dnnl_reorder_primitive_desc_create(&rpd, &wei_user_md, engine, wmd, engine, NULL) ||
+            dnnl_primitive_create(&rp, rpd);
         if (!bad) {
             dnnl_exec_arg_t ra[2] = {{DNNL_ARG_FROM, wei_user}, {DNNL_ARG_TO, s->wei}};
             bad = dnnl_primitive_execute(rp, s->stream, 2, ra) != dnnl_success;
