@@ -40,7 +40,7 @@ if [ -z "$port" ]; then
     echo "FAIL browser_ui: the server did not start"; cat "$tmp/log"
     echo "0 passed, 1 failed"; exit 1
 fi
-pw=$(sed -n 's/.*created user "admin" with password: //p' "$tmp/log")
+pw=$(sed -n 's/.*created user "admin" with password: //p' "$tmp/log" 2>/dev/null)
 mkdir -p test-output
 SEER_URL="http://127.0.0.1:$port" SEER_USER=admin SEER_PASS="$pw" DOG="$DOG" \
     OUT=test-output CHROMIUM="$CHROMIUM" node tests/browser/ui.test.mjs

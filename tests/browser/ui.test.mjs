@@ -48,6 +48,7 @@ try {
 
   await page.goto(base + '/');
   check('anonymous_visit_goes_to_login', page.url() === base + '/login', page.url());
+  await page.screenshot({ path: join(out, 'ui-login.png') });
 
   await page.fill('#user', user);
   await page.fill('#password', 'wrong-password');
