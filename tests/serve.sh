@@ -48,7 +48,7 @@ fi
 pid=$!
 port=""
 for _ in $(seq 1 600); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/log")
+    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/log" 2>/dev/null)
     [ -n "$port" ] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
@@ -275,7 +275,7 @@ if grep -q 'Sanitizer' "$tmp/log"; then bad no_sanitizer_reports "$(grep -m3 San
 pid=$!
 qport=""
 for _ in $(seq 1 600); do
-    qport=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/q.log")
+    qport=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/q.log" 2>/dev/null)
     [ -n "$qport" ] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
@@ -311,7 +311,7 @@ if command -v openssl >/dev/null 2>&1; then
     pid=$!
     tport=""
     for _ in $(seq 1 600); do
-        tport=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/tls.log")
+        tport=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/tls.log" 2>/dev/null)
         [ -n "$tport" ] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
