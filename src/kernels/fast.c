@@ -71,6 +71,8 @@ int seer__fast_prepare(const struct seer_node *nd, int n_threads, enum seer_prec
     case SEER_OP_HARD_SWISH:
         return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_unary_prepare(nd, out)
                                               : SEER_EUNSUPPORTED;
+    case SEER_OP_QCONV2D:
+    case SEER_OP_QDEPTHWISE_CONV2D: return seer__qconv_vnni_prepare(nd, n_threads, out);
     default: return SEER_EUNSUPPORTED;
     }
 }

@@ -54,6 +54,10 @@ int seer__fast_mean_prepare(const struct seer_node *nd, struct seer_fast *out);
 int seer__fast_peak_topk_prepare(const struct seer_node *nd, const struct seer_attrs *pool,
                                  int n_threads, struct seer_fast *out);
 
+/* TFLite uint8 Conv2D / DepthwiseConv2D on AVX-512 VNNI, byte-exact with the reference
+ * (kernels/x86/q_conv_vnni.c). */
+int seer__qconv_vnni_prepare(const struct seer_node *nd, int n_threads, struct seer_fast *out);
+
 /* oneDNN convolutions (kernels/dnnl/conv.c). */
 int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer_precision prec,
                             struct seer_fast *out);

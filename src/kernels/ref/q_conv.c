@@ -45,6 +45,8 @@ static int qconv_common(struct seer_node *nd, int64_t co, struct seer__win *g,
     if (nd->n_in < 2 || nd->n_in > 3 || !x || !w || nd->n_out != 1)
         return seer_errf(err, SEER_EFORMAT, "expects inputs x, w and an optional bias");
     y = nd->out[0];
+    /* The output's dtype is set below; its quantisation came from the importer. */
+    y->dtype = SEER_DTYPE_U8;
     if ((rc = check_q(x, "input", err)) || (rc = check_q(w, "weights", err)) ||
         (rc = check_q(y, "output", err)))
         return rc;
