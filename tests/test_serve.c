@@ -727,11 +727,23 @@ TEST(detect_handler_end_to_end)
     n = fread(img, 1, 1 << 20, f);
     fclose(f);
     mo.n_threads = 2;
-    if (access("models/centernet/1/seer.json", R_OK) != 0 ||
-        seer_repo_open("models", &mo, &repo, &e) != 0) {
+    /* A repository holding only centernet (a link to the installed one) loads faster
+     * than every installed model. */
+    char repo_dir[] = "/tmp/seer-test-repo-XXXXXX", link[64], *target = NULL;
+    if (access("models/centernet/1/seer.json", R_OK) != 0 || !mkdtemp(repo_dir) ||
+        !(target = realpath("models/centernet", NULL))) {
         seer_free(img);
         T_SKIP("needs models/centernet/1 (run scripts/setup)");
     }
+    snprintf(link, sizeof(link), "%s/centernet", repo_dir);
+    int linked = symlink(target, link);
+    free(target); /* realpath's buffer comes from libc malloc */
+    if (linked != 0 || seer_repo_open(repo_dir, &mo, &repo, &e) != 0) {
+        seer_free(img);
+        T_SKIP("cannot open a repository with centernet: %s", e.msg);
+    }
+    unlink(link);
+    rmdir(repo_dir);
     SRV.repo = repo;
     mkreq(&rq, &rs, "POST", "/v1/detect", NULL);
     rq.body = img;
