@@ -225,6 +225,18 @@ static enum MHD_Result send_answer(struct conn *c)
     return ret;
 }
 
+/* The 413 answer for a body over the limit. */
+static enum MHD_Result too_big(struct conn *c, const char *url, const char *method)
+{
+    char msg[96];
+
+    fill_request(c, url, method);
+    snprintf(msg, sizeof(msg), "request body over the limit of %zu bytes",
+             c->srv->opts.max_body_bytes);
+    seer__resp_error(&c->rq, &c->rs, 413, msg);
+    return send_answer(c);
+}
+
 /* Runs on an inference worker: the handler, then wake the connection. */
 static void run_queued(void *arg)
 {
@@ -260,15 +272,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = c;
         cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > max)
+        if (cl && strtoull(cl, NULL, 10) > max) {
+            /* Answer before the body is sent: a client that asked "Expect: 100-continue"
+             * never uploads it, and MHD closes the connection after this answer. */
             c->too_big = true;
+            return too_big(c, url, method);
+        }
         return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
         if (c->too_big)
-            return MHD_YES; /* discard: the 413 goes out when the body ends */
+            return MHD_YES; /* discard: the 413 goes out (or went out) without it */
         if (c->len + n > max) {
             c->too_big = true;
             seer_free(c->body);
@@ -295,13 +311,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         return send_answer(c);
     if (c->state == ST_QUEUED)
         return MHD_YES;
+    if (c->answered)
+        return MHD_YES; /* the early 413 is on its way */
+    if (c->too_big)
+        return too_big(c, url, method);
     fill_request(c, url, method);
-    if (c->too_big) {
-        char msg[96];
-        snprintf(msg, sizeof(msg), "request body over the limit of %zu bytes", max);
-        seer__resp_error(&c->rq, &c->rs, 413, msg);
-        return send_answer(c);
-    }
     bool method_ok;
     c->route = seer__route_match(&c->rq, &method_ok);
     if (!c->route) {
