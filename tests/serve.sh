@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-SEER=./$BUILD/seer
+SEER=${SEER_BIN:-./$BUILD/seer} # SEER_BIN: test another binary
 SHARED=${SEER_SHARED:-../shared}
 DOG=$SHARED/data/photos/dog.jpg
 pass=0 fail=0 skip=0
@@ -307,7 +307,8 @@ if command -v openssl >/dev/null 2>&1; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
         -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
     "$SEER" serve --port 0 --bind 127.0.0.1 --models "$tmp/models" --state "$tmp/state" \
-        --scan-ms 0 --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" >"$tmp/tls.log" 2>&1 &
+        --scan-ms 0 --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" --max-pixels 100000 \
+        >"$tmp/tls.log" 2>&1 &
     pid=$!
     tport=""
     for _ in $(seq 1 600); do
@@ -322,6 +323,12 @@ if command -v openssl >/dev/null 2>&1; then
         printf '%s' "$hdrs" | grep -qi '^Strict-Transport-Security'; then
         ok tls_login_secure_cookie
     else bad tls_login_secure_cookie "$(cat "$tmp/tls.log" | tail -3)"; fi
+    # dog.jpg has 442,368 pixels: over this server's --max-pixels.
+    c=$(curl -sk -o "$tmp/body" -w '%{http_code}' -H "$AUTH" --data-binary "@$DOG" \
+        "https://127.0.0.1:$tport/v1/detect")
+    if [ "$c" = 413 ] && jq -e '.error | test("pixel")' "$tmp/body" >/dev/null 2>&1; then
+        ok pixel_limit_413
+    else bad pixel_limit_413 "HTTP $c: $(head -c 200 "$tmp/body")"; fi
     kill -TERM "$pid"
     wait "$pid"
     pid=""
