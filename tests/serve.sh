@@ -125,6 +125,20 @@ expect token_auth_works 200 GET /v1/session -H "$AUTH"
 got=$(curl -s -D - -o /dev/null -H "$AUTH" -H 'X-Request-Id: test-123' "$base/v1/session" |
     tr -d '\r' | sed -n 's/^X-Request-Id: //Ip')
 if [ "$got" = test-123 ]; then ok request_id_echoed; else bad request_id_echoed "'$got'"; fi
+# Users and tokens from the command line, while the server runs.
+printf 'bobs-first-password\n' | "$SEER" user add bob --state "$tmp/state" 2>/dev/null
+expect user_add_then_basic 200 GET /v1/session -u bob:bobs-first-password
+printf 'bobs-second-password\n' | "$SEER" user passwd bob --state "$tmp/state" 2>/dev/null
+expect user_passwd_old_refused 401 GET /v1/session -u bob:bobs-first-password
+expect user_passwd_new_works 200 GET /v1/session -u bob:bobs-second-password
+"$SEER" user del bob --state "$tmp/state" 2>/dev/null
+expect user_del_refused 401 GET /v1/session -u bob:bobs-second-password
+t2=$("$SEER" token create --name second --state "$tmp/state")
+expect second_token_works 200 GET /v1/session -H "Authorization: Bearer $t2"
+if "$SEER" token list --state "$tmp/state" | grep -q '^second  *admin '; then ok token_list; else bad token_list; fi
+"$SEER" token revoke second --state "$tmp/state" 2>/dev/null
+expect revoked_token_401 401 GET /v1/session -H "Authorization: Bearer $t2"
+
 # Browser login: cookie + CSRF token; a POST without the token is refused.
 curl -s -c "$tmp/jar" -H 'Content-Type: application/json' \
     -d "{\"user\":\"admin\",\"password\":\"$pw\"}" "$base/login" >"$tmp/login.json"
