@@ -312,7 +312,7 @@ TEST(allocation_failures_are_enomem_without_leaks)
 /* {"a": 1, "b": 2.5} as FlexBuffers lays it out (see flexbuf.c): keys, the keys vector,
  * the map's header (keys offset, key width, length), two 4-byte values and their types,
  * then the root's offset, type (map, 4-byte elements) and width. */
-static const uint8_t flex_map[32] = {
+static const uint8_t flex_ab[32] = {
     'a', 0, 'b', 0, 2, 5, 4, 0,      /* keys, keys vector [2: -5, -4], pad */
     3, 0, 0, 0, 1, 0, 0, 0,          /* keys at -3, key width 1 */
     2, 0, 0, 0, 1, 0, 0, 0,          /* length 2; value "a" = int 1 */
@@ -328,7 +328,7 @@ TEST(flexbuffers_map_lookup)
     int64_t i;
     double d;
 
-    memcpy(blob, flex_map, 32);
+    memcpy(blob, flex_ab, 32);
     blob[32] = (9 << 2) | 2; /* map with 4-byte elements */
     blob[33] = 1;            /* the root slot is one byte */
     ASSERT_OK(seer_flex_root(blob, 34, &root, &e));
@@ -355,7 +355,7 @@ TEST(flexbuffers_map_lookup)
         ASSERT(rc != SEER_OK || !found || i != 1 || n == 34);
     }
     /* An offset reaching before the blob, and a map that is an int. */
-    memcpy(blob, flex_map, 32);
+    memcpy(blob, flex_ab, 32);
     blob[32] = (9 << 2) | 2;
     blob[33] = 1;
     blob[31] = 200;
@@ -366,6 +366,61 @@ TEST(flexbuffers_map_lookup)
     ASSERT_OK(seer_flex_root(blob, 34, &root, &e));
     ASSERT_EQ(seer_flex_map_get(&root, "a", &v, &found, &e), SEER_EFORMAT);
     ASSERT(strstr(e.msg, "is not a map"));
+}
+
+TEST(postprocess_model_reads_flexbuffer_options)
+{
+    /* Zero encodings: boxes are the anchors. Anchor 0 scores 200/256 for class 0,
+     * anchor 1 100/256 for class 1, both over 0.3 and apart: two detections, best
+     * first, with either NMS. */
+    uint8_t boxes[8], scores[6] = {0, 200, 10, 0, 10, 100};
+    const float want_params[SEER_PP_COUNT] = {2, 1, 100, 0, 0.3f, 0.5f, 2, 10, 10, 5, 5};
+
+    memset(boxes, 128, sizeof(boxes));
+    for (int regular = 0; regular < 2; regular++) {
+        struct fbb f;
+        struct seer_graph *g = NULL;
+        struct seer_plan *p = NULL;
+        struct seer_err e = {{0}};
+        struct seer_value *pv;
+
+        tfl_build_pp(&f, regular);
+        ASSERT_OK(import_fx(&f, f.n, &g, &e));
+        pv = seer_graph_find(g, "TFLite_Detection_PostProcess/params");
+        ASSERT(pv && pv->t.dtype == SEER_DTYPE_F32 && pv->t.dims[0] == SEER_PP_COUNT);
+        for (int i = 0; i < SEER_PP_COUNT; i++) {
+            float want = i == SEER_PP_USE_REGULAR_NMS ? (float)regular : want_params[i];
+            ASSERT_NEAR(((const float *)pv->t.data)[i], want, 0);
+        }
+        ASSERT_OK(seer_graph_prepare(g, &e));
+        ASSERT_OK(seer_plan_new(g, NULL, &p, &e));
+        memcpy(seer_plan_input(p, 0)->data, boxes, 8);
+        memcpy(seer_plan_input(p, 1)->data, scores, 6);
+        ASSERT_OK(seer_plan_run(p, &e));
+        const float *b = seer_plan_output(p, 0)->data, *c = seer_plan_output(p, 1)->data;
+        const float *sc = seer_plan_output(p, 2)->data, *n = seer_plan_output(p, 3)->data;
+        ASSERT(n[0] == 2);
+        ASSERT(c[0] == 0 && sc[0] == 200.0f / 256 && c[1] == 1 && sc[1] == 100.0f / 256);
+        ASSERT(b[0] == 0.375f && b[1] == 0.375f && b[2] == 0.625f && b[3] == 0.625f);
+        ASSERT(b[4] == 0.1875f && b[7] == 0.3125f);
+        seer_plan_free(p);
+        seer_graph_free(g);
+    }
+}
+
+TEST(postprocess_model_missing_option_is_named)
+{
+    struct fbb f;
+    size_t i = 0;
+
+    tfl_build_pp(&f, 0);
+    while (i + 11 < f.n && memcmp(f.b + i, "num_classes", 11))
+        i++;
+    ASSERT(i + 11 < f.n);
+    f.b[i + 4] = 'X';
+    ASSERT(expect_error(&f, f.n, SEER_EFORMAT,
+                        "operator 0 (TFLite_Detection_PostProcess): custom option 'num_classes' "
+                        "is missing"));
 }
 
 /* ---- the real model (../shared) ---- */
@@ -505,6 +560,8 @@ T_MAIN(T_CASE(tiny_model_computes_hand_worked_values), T_CASE(tiny_model_keeps_n
        T_CASE(wrong_tensor_types_are_named), T_CASE(per_axis_quantisation_is_refused_by_name),
        T_CASE(unsupported_operators_are_named), T_CASE(single_byte_mutations_never_crash),
        T_CASE(allocation_failures_are_enomem_without_leaks), T_CASE(flexbuffers_map_lookup),
+       T_CASE(postprocess_model_reads_flexbuffer_options),
+       T_CASE(postprocess_model_missing_option_is_named),
        T_CASE(real_model_postprocess_inputs_byte_exact_reference_kernels),
        T_CASE(real_model_postprocess_inputs_byte_exact_default_kernels),
        T_CASE(real_model_detections_equal_tflite))

@@ -8,7 +8,7 @@
  * weights "w" u8 [2,1,1,2] (0.25, 128) and bias "b" i32 [2] (0.125), fused ReLU, into
  * "conv" u8 (0.5, 10) -> RESHAPE by "shape" i32 {1, 8} into "flat" -> LOGISTIC into
  * "probs" u8 (1/256, 0), the output. struct tfl_opts changes one thing at a time, for
- * the error tests.
+ * the error tests. tfl_build_pp makes a second model, the custom post-process alone.
  */
 #ifndef SEER_TESTS_TFLITE_FIXTURE_H
 #define SEER_TESTS_TFLITE_FIXTURE_H
@@ -277,6 +277,127 @@ static void tfl_build(struct fbb *f, const struct tfl_opts *o, struct tfl_marks 
     fb_ref(f, s_opt, fb_table(f, 4, co));
     fb_ref(f, op_slot[1], tfl_op(f, 1, r_in, 2, r_out, 1, 0, NULL, NULL));
     fb_ref(f, op_slot[2 - first], tfl_op(f, 2, l_in, 1, l_out, 1, 0, NULL, NULL));
+}
+
+/* ---- a model with the custom TFLite_Detection_PostProcess ---- */
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+/* A FlexBuffers map of n 4-byte scalars (types[i] is the FlexBuffers type: 1 int, 3
+ * float, 26 bool) into out; returns its size. Keys are laid out first, then the keys
+ * vector (1-byte offsets back to the keys), the map header (keys offset, key width,
+ * length), the values, one type byte each, and the root (offset, type, width). */
+static size_t flex_map(uint8_t *out, int n, const char *const *keys, const uint8_t *types,
+                       const uint32_t *bits)
+{
+    size_t pos[32], at = 0, kv, t;
+
+    for (int i = 0; i < n; i++) {
+        pos[i] = at;
+        memcpy(out + at, keys[i], strlen(keys[i]) + 1);
+        at += strlen(keys[i]) + 1;
+    }
+    out[at++] = (uint8_t)n;
+    kv = at;
+    for (int i = 0; i < n; i++, at++)
+        out[at] = (uint8_t)(at - pos[i]);
+    while (at % 4)
+        out[at++] = 0;
+    put_u32(out + at, (uint32_t)(at - kv));
+    put_u32(out + at + 4, 1);
+    put_u32(out + at + 8, (uint32_t)n);
+    t = at + 12;
+    for (int i = 0; i < n; i++) {
+        put_u32(out + t + 4 * (size_t)i, bits[i]);
+        out[t + 4 * (size_t)n + (size_t)i] = (uint8_t)(types[i] << 2 | 2);
+    }
+    at = t + 5 * (size_t)n;
+    out[at] = (uint8_t)(at - t);
+    out[at + 1] = (uint8_t)(9 << 2 | 2);
+    out[at + 2] = 1;
+    return at + 3;
+}
+
+static uint32_t f32_bits(float f)
+{
+    uint32_t u;
+
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+/* Inputs "boxes" u8 [1,2,4] (0.1, 128) and "scores" u8 [1,2,3] (1/256, 0), the constant
+ * "anchors" u8 [2,4] (1/64, 0) = (0.5, 0.5, 0.25, 0.25), (0.25, 0.25, 0.125, 0.125), into
+ * TFLite_Detection_PostProcess with max_detections 2, one class per detection, score
+ * threshold 0.3, IoU 0.5, 2 classes, scales 10, 10, 5, 5; regular NMS when asked. */
+static void tfl_build_pp(struct fbb *f, int regular)
+{
+    static const char *const keys[11] = {
+        "detections_per_class", "h_scale",     "max_classes_per_detection", "max_detections",
+        "nms_iou_threshold",    "nms_score_threshold", "num_classes", "use_regular_nms",
+        "w_scale",              "x_scale",     "y_scale"};
+    static const uint8_t types[11] = {1, 3, 1, 1, 3, 3, 1, 26, 3, 3, 3};
+    const uint32_t bits[11] = {100, f32_bits(5), 1, 2, f32_bits(0.5f), f32_bits(0.3f), 2,
+                               (uint32_t)regular, f32_bits(5), f32_bits(10), f32_bits(10)};
+    uint8_t opts[512];
+    size_t n_opts = flex_map(opts, 11, keys, types, bits);
+    size_t s_ver, s_codes, s_sgs, s_bufs, s_tensors, s_inputs, s_outputs, s_ops, s_cust, v, t;
+    size_t s_opin, s_opout, s_custopt, dummy;
+    const uint8_t anchors[8] = {32, 32, 16, 16, 16, 16, 8, 8};
+
+    memset(f, 0, sizeof(*f));
+    f->n = 8;
+    memcpy(f->b + 4, "TFL3", 4);
+    struct fb_field model[4] = {
+        {0, 4, 0, 3, &s_ver}, {1, 4, 1, 0, &s_codes}, {2, 4, 1, 0, &s_sgs}, {4, 4, 1, 0, &s_bufs}};
+    fb_u32_at(f, 0, (uint32_t)fb_table(f, 4, model));
+    v = fb_vec(f, 4, 1, NULL);
+    fb_ref(f, s_codes, v);
+    struct fb_field code[2] = {{0, 1, 0, 32, NULL}, {1, 4, 1, 0, &s_cust}};
+    fb_ref(f, v + 4, fb_table(f, 2, code));
+    fb_ref(f, s_cust, fb_str(f, "TFLite_Detection_PostProcess"));
+    v = fb_vec(f, 4, 2, NULL);
+    fb_ref(f, s_bufs, v);
+    for (int i = 0; i < 2; i++) {
+        size_t s_data = 0;
+        struct fb_field bf[1] = {{0, 4, 1, 0, &s_data}};
+        fb_ref(f, v + 4 + 4 * (size_t)i, fb_table(f, i, bf));
+        if (i == 1)
+            fb_ref(f, s_data, fb_vec(f, 1, 8, anchors));
+    }
+    v = fb_vec(f, 4, 1, NULL);
+    fb_ref(f, s_sgs, v);
+    struct fb_field sg[4] = {
+        {0, 4, 1, 0, &s_tensors}, {1, 4, 1, 0, &s_inputs}, {2, 4, 1, 0, &s_outputs},
+        {3, 4, 1, 0, &s_ops}};
+    fb_ref(f, v + 4, fb_table(f, 4, sg));
+    v = fb_vec(f, 4, 7, NULL);
+    fb_ref(f, s_tensors, v);
+    const int32_t sb[3] = {1, 2, 4}, ss[3] = {1, 2, 3}, sa[2] = {2, 4};
+    fb_ref(f, v + 4, tfl_tensor(f, sb, 3, 3, 0, "boxes", 1, 0.1f, 128, &dummy));
+    fb_ref(f, v + 8, tfl_tensor(f, ss, 3, 3, 0, "scores", 1, 1.0f / 256, 0, &dummy));
+    fb_ref(f, v + 12, tfl_tensor(f, sa, 2, 3, 1, "anchors", 1, 1.0f / 64, 0, &dummy));
+    static const char *const outs[4] = {"TFLite_Detection_PostProcess",
+                                        "TFLite_Detection_PostProcess:1",
+                                        "TFLite_Detection_PostProcess:2",
+                                        "TFLite_Detection_PostProcess:3"};
+    for (int i = 0; i < 4; i++)
+        fb_ref(f, v + 16 + 4 * (size_t)i, tfl_tensor(f, sb, 0, 0, 0, outs[i], 0, 0, 0, &dummy));
+    const int32_t in_idx[2] = {0, 1}, out_idx[4] = {3, 4, 5, 6}, op_in[3] = {0, 1, 2};
+    fb_ref(f, s_inputs, fb_vec(f, 4, 2, in_idx));
+    fb_ref(f, s_outputs, fb_vec(f, 4, 4, out_idx));
+    v = fb_vec(f, 4, 1, NULL);
+    fb_ref(f, s_ops, v);
+    struct fb_field op[4] = {
+        {0, 4, 0, 0, NULL}, {1, 4, 1, 0, &s_opin}, {2, 4, 1, 0, &s_opout}, {5, 4, 1, 0, &s_custopt}};
+    t = fb_table(f, 4, op);
+    fb_ref(f, v + 4, t);
+    fb_ref(f, s_opin, fb_vec(f, 4, 3, op_in));
+    fb_ref(f, s_opout, fb_vec(f, 4, 4, out_idx));
+    fb_ref(f, s_custopt, fb_vec(f, 1, (uint32_t)n_opts, opts));
 }
 
 /* The output the model gives for tfl_input (worked out by hand in test_import_tflite.c). */

@@ -139,6 +139,11 @@ int seer_shape_detection_postprocess(struct seer_node *nd, struct seer_err *err)
                          (double)v[SEER_PP_MAX_CLASSES_PER_DETECTION],
                          (double)v[SEER_PP_DETECTIONS_PER_CLASS], (double)v[SEER_PP_NUM_CLASSES]);
     read_params(nd, &p);
+    /* TFLite sizes the outputs max_detections * max_classes_per_detection rows; a
+     * million is far beyond any real model and keeps a bad file from asking for GBs. */
+    if ((int64_t)p.max_det * p.max_cls > (1 << 20))
+        return seer_errf(err, SEER_ELIMIT, "%d detections of %d classes each is too many",
+                         p.max_det, p.max_cls);
     if (p.off > 1)
         return seer_errf(err, SEER_EFORMAT,
                          "%lld class columns for %d classes (at most one background column)",
