@@ -74,7 +74,7 @@ struct seer_infer *seer_infer_new(int n_workers, int queue_len)
     return q;
 }
 
-void seer_infer_free(struct seer_infer *q)
+void seer_infer_stop(struct seer_infer *q)
 {
     if (!q)
         return;
@@ -84,6 +84,14 @@ void seer_infer_free(struct seer_infer *q)
     pthread_mutex_unlock(&q->mu);
     for (int i = 0; i < q->n_threads; i++)
         pthread_join(q->threads[i], NULL);
+    q->n_threads = 0;
+}
+
+void seer_infer_free(struct seer_infer *q)
+{
+    if (!q)
+        return;
+    seer_infer_stop(q);
     pthread_cond_destroy(&q->more);
     pthread_mutex_destroy(&q->mu);
     seer_free(q->ring);

@@ -13,7 +13,9 @@ typedef void (*seer_infer_fn)(void *ctx);
 
 /* n_workers >= 1 threads, queue_len >= 1 waiting jobs. NULL on failure. */
 struct seer_infer *seer_infer_new(int n_workers, int queue_len);
-/* Runs every queued job, then joins the workers. NULL ok. */
+/* Runs every queued job and joins the workers; later submits get EBUSY. NULL ok. */
+void seer_infer_stop(struct seer_infer *q);
+/* Stops (as above) and frees. NULL ok. */
 void seer_infer_free(struct seer_infer *q);
 /* Queues fn(ctx); SEER_EBUSY when the queue is full. ctx is borrowed until fn runs. */
 int seer_infer_submit(struct seer_infer *q, seer_infer_fn fn, void *ctx);

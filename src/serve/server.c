@@ -638,6 +638,9 @@ int seer_serve_run(const struct seer_serve_opts *o, struct seer_err *err)
         seer_log_warn("stopping with %d request(s) still in flight after 30 s",
                       atomic_load(&srv->in_flight));
 out:
+    /* Workers finish first, while the daemon they resume connections on still exists;
+     * a request arriving meanwhile finds the queue closed and gets a 503. */
+    seer_infer_stop(srv->infer);
     if (d)
         MHD_stop_daemon(d);
     if (have_watcher) {
