@@ -268,6 +268,11 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
                 p->scratch_bytes = align_up(s);
         }
     }
+    if (!p->reference) {
+        rc = seer__plan_bf16(p, err);
+        if (rc)
+            goto out;
+    }
     rc = plan_memory(p, err);
     if (rc)
         goto out;

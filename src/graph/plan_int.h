@@ -41,5 +41,8 @@ int seer__plan_fuse(struct seer_plan *p, struct seer_err *err);
 int seer__plan_fuse_peaks(struct seer_plan *p, struct seer_err *err);
 /* A ConcatV2 absorbs the Relu after it (fuse_ew.c). Returns 0 or ENOMEM. */
 int seer__plan_fuse_concat_relu(struct seer_plan *p, struct seer_err *err);
+/* In bf16 precision, stores the values between oneDNN convolutions as bf16 and prepares
+ * those convolutions again to match (bf16.c). Returns 0 or ENOMEM. */
+int seer__plan_bf16(struct seer_plan *p, struct seer_err *err);
 
 #endif /* SEER_PLAN_INT_H */

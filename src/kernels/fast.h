@@ -61,6 +61,12 @@ int seer__qconv_vnni_prepare(const struct seer_node *nd, int n_threads, struct s
 /* oneDNN convolutions (kernels/dnnl/conv.c). */
 int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer_precision prec,
                             struct seer_fast *out);
+/* The same with the storage of the source and the output chosen: bf16 (with prec bf16
+ * on a CPU that has it) or fp32. EUNSUPPORTED when bf16 storage is asked without bf16. */
+int seer__dnnl_conv_prepare_io(const struct seer_node *nd, int n_threads, enum seer_precision prec,
+                               bool src_bf16, bool dst_bf16, struct seer_fast *out);
+/* Whether a twin is a oneDNN convolution (the bf16 planner looks for them). */
+bool seer__dnnl_is_conv(const struct seer_fast *f);
 /* oneDNN MaxPool (kernels/dnnl/pool.c), exact. */
 int seer__dnnl_pool_prepare(const struct seer_node *nd, int n_threads, struct seer_fast *out);
 /* Whether oneDNN is usable here (it needs at least SSE4.1 and a working engine). */

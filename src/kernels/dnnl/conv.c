@@ -30,6 +30,10 @@ struct conv_state {
     void *scratch_buf; /* owned */
     size_t dst_bytes;
     int prefill; /* index in in[] copied into dst before a sum post-op, or -1 */
+    /* bf16 with an fp32 source: the source is converted into src_buf first */
+    dnnl_primitive_t src_reorder;
+    dnnl_memory_t src_user; /* fp32 view of in[0] */
+    void *src_buf;          /* owned */
 };
 
 static dnnl_engine_t engine;
@@ -83,6 +87,9 @@ static void conv_free(void *p)
     dnnl_memory_destroy(s->dst);
     dnnl_memory_destroy(s->scratch);
     dnnl_stream_destroy(s->stream);
+    dnnl_primitive_destroy(s->src_reorder);
+    dnnl_memory_destroy(s->src_user);
+    seer_free_aligned(s->src_buf);
     seer_free_aligned(s->wei_buf);
     seer_free_aligned(s->scratch_buf);
     seer_free(s);
@@ -98,7 +105,15 @@ static void conv_run(const struct seer_kctx *k, const struct seer_node *nd)
     /* oneDNN's sum post-op adds what dst holds before the run. */
     if (s->prefill >= 0)
         memcpy(nd->out[0]->data, nd->in[s->prefill]->data, s->dst_bytes);
-    dnnl_memory_set_data_handle(s->src, nd->in[0]->data);
+    if (s->src_reorder) {
+        dnnl_exec_arg_t ra[2];
+        ra[0] = (dnnl_exec_arg_t){DNNL_ARG_FROM, s->src_user};
+        ra[1] = (dnnl_exec_arg_t){DNNL_ARG_TO, s->src};
+        dnnl_memory_set_data_handle(s->src_user, nd->in[0]->data);
+        dnnl_primitive_execute(s->src_reorder, s->stream, 2, ra);
+    } else {
+        dnnl_memory_set_data_handle(s->src, nd->in[0]->data);
+    }
     dnnl_memory_set_data_handle(s->dst, nd->out[0]->data);
     args[n_args++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, s->src};
     args[n_args++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, s->wei};
@@ -187,6 +202,19 @@ static int append_post(dnnl_post_ops_t po, const struct seer_attrs *a)
 int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer_precision prec,
                             struct seer_fast *out)
 {
+    return seer__dnnl_conv_prepare_io(nd, n_threads, prec, false, false, out);
+}
+
+/*
+ * bf16 (prec SEER_PRECISION_BF16 on a CPU with AVX512_BF16): weights and the source are
+ * bf16, accumulation and post-ops fp32 inside oneDNN. src_bf16 says in[0] already holds
+ * bf16 (written by another bf16 convolution), else the twin converts the fp32 source;
+ * dst_bf16 says the output (and a residual operand) is stored as bf16 for the next
+ * convolutions, else fp32. The plan decides both (graph/bf16.c).
+ */
+int seer__dnnl_conv_prepare_io(const struct seer_node *nd, int n_threads, enum seer_precision prec,
+                               bool src_bf16, bool dst_bf16, struct seer_fast *out)
+{
     const struct seer_tensor *x = nd->in[0], *w = nd->in[1], *y = nd->out[0];
     const struct seer_attrs *a = &nd->a;
     bool dw = nd->op == SEER_OP_DEPTHWISE_CONV2D;
@@ -199,8 +227,13 @@ int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer
     dnnl_memory_t wei_user = NULL;
     int rc = SEER_EUNSUPPORTED;
 
-    (void)prec;
-    if ((nd->op != SEER_OP_CONV2D && !dw) || !seer__dnnl_available())
+    bool bf = prec == SEER_PRECISION_BF16 && seer__cpu_bf16();
+    dnnl_data_type_t src_dt = bf ? dnnl_bf16 : dnnl_f32,
+                     dst_dt = bf && dst_bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_memory_desc_t src_user_md;
+
+    if ((nd->op != SEER_OP_CONV2D && !dw) || !seer__dnnl_available() ||
+        (!bf && (src_bf16 || dst_bf16)))
         return SEER_EUNSUPPORTED;
     if (x->dtype != SEER_DTYPE_F32 || w->dtype != SEER_DTYPE_F32 || x->ndim != 4 || w->ndim != 4 ||
         !w->data)
@@ -231,21 +264,22 @@ int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer
 
     dnnl_dims_t xd = {n, ci, ih, iw}, yd = {n, co, oh, ow};
     dnnl_dims_t strides = {sh, sw}, dil = {dh - 1, dwl - 1}, pad_l = {pt, pl}, pad_r = {pb, pr};
-    if (dnnl_memory_desc_init_by_tag(&src_md, 4, xd, dnnl_f32, dnnl_nhwc) ||
-        dnnl_memory_desc_init_by_tag(&dst_md, 4, yd, dnnl_f32, dnnl_nhwc))
+    if (dnnl_memory_desc_init_by_tag(&src_md, 4, xd, src_dt, dnnl_nhwc) ||
+        dnnl_memory_desc_init_by_tag(&src_user_md, 4, xd, dnnl_f32, dnnl_nhwc) ||
+        dnnl_memory_desc_init_by_tag(&dst_md, 4, yd, dst_dt, dnnl_nhwc))
         return SEER_EUNSUPPORTED;
     if (dw) {
         int64_t m = w->dims[3];
         dnnl_dims_t wd = {ci, m, 1, kh, kw};
         if (dnnl_memory_desc_init_by_tag(&wei_user_md, 5, wd, dnnl_f32, dnnl_hwigo) ||
-            dnnl_memory_desc_init_by_tag(&wei_any_md, 5, wd, dnnl_f32, dnnl_format_tag_any))
+            dnnl_memory_desc_init_by_tag(&wei_any_md, 5, wd, src_dt, dnnl_format_tag_any))
             return SEER_EUNSUPPORTED;
     } else {
         dnnl_dims_t wd = {co, ci, kh, kw};
         if (w->dims[2] != ci)
             return SEER_EUNSUPPORTED;
         if (dnnl_memory_desc_init_by_tag(&wei_user_md, 4, wd, dnnl_f32, dnnl_hwio) ||
-            dnnl_memory_desc_init_by_tag(&wei_any_md, 4, wd, dnnl_f32, dnnl_format_tag_any))
+            dnnl_memory_desc_init_by_tag(&wei_any_md, 4, wd, src_dt, dnnl_format_tag_any))
             return SEER_EUNSUPPORTED;
     }
     dnnl_dims_t bd = {co};
@@ -313,9 +347,28 @@ int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer
     }
     if (a->has_bias && dnnl_memory_create(&s->bias, &bias_md, engine, nd->in[2]->data))
         goto out;
-    if (dnnl_memory_create(&s->src, &src_md, engine, DNNL_MEMORY_NONE) ||
-        dnnl_memory_create(&s->dst, &dst_md, engine, DNNL_MEMORY_NONE))
+    if (dnnl_memory_create(&s->dst, &dst_md, engine, DNNL_MEMORY_NONE))
         goto out;
+    if (bf && !src_bf16) {
+        /* A converted copy of the fp32 source, made before each run. */
+        dnnl_primitive_desc_t rpd = NULL;
+        size_t sb = dnnl_memory_desc_get_size(&src_md);
+        s->src_buf = seer_aligned_alloc(64, sb ? sb : 64);
+        if (!s->src_buf) {
+            rc = SEER_ENOMEM;
+            goto out;
+        }
+        int bad =
+            dnnl_memory_create(&s->src, &src_md, engine, s->src_buf) ||
+            dnnl_memory_create(&s->src_user, &src_user_md, engine, DNNL_MEMORY_NONE) ||
+            dnnl_reorder_primitive_desc_create(&rpd, &src_user_md, engine, &src_md, engine, NULL) ||
+            dnnl_primitive_create(&s->src_reorder, rpd);
+        dnnl_primitive_desc_destroy(rpd);
+        if (bad)
+            goto out;
+    } else if (dnnl_memory_create(&s->src, &src_md, engine, DNNL_MEMORY_NONE)) {
+        goto out;
+    }
     const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
     size_t sbytes = smd ? dnnl_memory_desc_get_size(smd) : 0;
     if (sbytes) {
@@ -327,7 +380,7 @@ int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer
         if (dnnl_memory_create(&s->scratch, smd, engine, s->scratch_buf))
             goto out;
     }
-    s->dst_bytes = (size_t)(n * oh * ow * co) * sizeof(float);
+    s->dst_bytes = (size_t)(n * oh * ow * co) * (dst_dt == dnnl_bf16 ? 2 : sizeof(float));
     out->fn = conv_run;
     out->state = s;
     out->free = conv_free;
@@ -341,4 +394,9 @@ out:
     dnnl_primitive_attr_destroy(attr);
     conv_free(s);
     return rc;
+}
+
+bool seer__dnnl_is_conv(const struct seer_fast *f)
+{
+    return f->fn == conv_run;
 }
