@@ -285,29 +285,43 @@
       const ox = (w - result.width * scale) / 2;
       const oy = (h - result.height * scale) / 2;
       const dets = visible().filter((d) => selected === 'all' || d.label === selected);
-      // Draw low scores first so the most confident boxes end up on top.
-      dets.sort((a, b) => a.score - b.score);
       ctx.font = '600 13px system-ui, sans-serif';
       ctx.textBaseline = 'top';
-      for (const d of dets) {
+      // Labels are placed most confident first, each where it overlaps no placed label:
+      // above its box, else stepping down inside it.
+      const placed = [];
+      const boxes = dets.map((d) => {
         const [x0, y0, x1, y1] = d.box;
-        const x = ox + x0 * scale, y = oy + y0 * scale;
-        const bw = (x1 - x0) * scale, bh = (y1 - y0) * scale;
-        const t = thickness(d.score);
-        const col = colour(d.category_id);
+        const b = { d, x: ox + x0 * scale, y: oy + y0 * scale, w: (x1 - x0) * scale,
+          h: (y1 - y0) * scale, text: d.label + ' ' + pct(d.score) };
+        b.tw = ctx.measureText(b.text).width + 10;
+        return b;
+      });
+      boxes.sort((a, b) => b.d.score - a.d.score);
+      const hits = (r) => placed.some((p) => r.x < p.x + p.w && p.x < r.x + r.w &&
+        r.y < p.y + p.h && p.y < r.y + r.h);
+      for (const b of boxes) {
+        const tx = Math.max(0, Math.min(b.x, w - b.tw));
+        let ty = b.y >= 20 ? b.y - 20 : b.y;
+        for (let k = 0; k < 6 && hits({ x: tx, y: ty, w: b.tw, h: 20 }); k++)
+          ty = Math.min(h - 20, (k === 0 ? b.y : ty) + 20);
+        b.label = { x: tx, y: ty, w: b.tw, h: 20 };
+        placed.push(b.label);
+      }
+      // Boxes with low scores first so the most confident end up on top; labels last.
+      boxes.reverse();
+      for (const b of boxes) {
+        const t = thickness(b.d.score);
         ctx.lineWidth = t;
-        ctx.strokeStyle = col;
-        ctx.strokeRect(x + t / 2, y + t / 2, Math.max(0, bw - t), Math.max(0, bh - t));
-        const text = d.label + ' ' + pct(d.score);
-        const tw = ctx.measureText(text).width + 10;
-        // Keep the label on the canvas: above the box, or inside it at the top edge.
-        const ty = y >= 20 ? y - 20 : y;
-        const tx = Math.max(0, Math.min(x, w - tw));
-        ctx.fillStyle = col;
-        ctx.fillRect(tx, ty, tw, 20);
-        ctx.fillStyle = '#fff';
-        ctx.fillText(text, tx + 5, ty + 3);
+        ctx.strokeStyle = colour(b.d.category_id);
+        ctx.strokeRect(b.x + t / 2, b.y + t / 2, Math.max(0, b.w - t), Math.max(0, b.h - t));
         n++;
+      }
+      for (const b of boxes) {
+        ctx.fillStyle = colour(b.d.category_id);
+        ctx.fillRect(b.label.x, b.label.y, b.label.w, b.label.h);
+        ctx.fillStyle = '#fff';
+        ctx.fillText(b.text, b.label.x + 5, b.label.y + 3);
       }
     }
     cv.dataset.boxes = String(n);   // for tests and assistive tooling
