@@ -87,8 +87,8 @@ static void run_once(struct seer_graph *g)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct seer_limits lim = {.max_model_bytes = 1 << 20, .max_elements = 1 << 16,
-                              .max_nodes = 1024};
+    struct seer_limits lim = {
+        .max_model_bytes = 1 << 20, .max_elements = 1 << 16, .max_nodes = 1024};
     struct seer_graph *g = (struct seer_graph *)&lim; /* must be overwritten */
     struct seer_err err = {{0}};
     int64_t live = seer_alloc_live();

@@ -21,7 +21,7 @@
 #include "tflite_fixture.h"
 
 #define MODEL "models/ssd_mobilenet_v1_coco_quant/detect.tflite"
-#define REF "data/tflite-table/reference/"
+#define REF   "data/tflite-table/reference/"
 
 static int import_fx(const struct fbb *f, size_t n, struct seer_graph **g, struct seer_err *e)
 {
@@ -29,8 +29,7 @@ static int import_fx(const struct fbb *f, size_t n, struct seer_graph **g, struc
 }
 
 /* Imports, prepares, runs the fixture on tfl_input; 0 and the probs in *out on success. */
-static int run_fx(const struct fbb *f, size_t n, bool reference, uint8_t out[8],
-                  struct seer_err *e)
+static int run_fx(const struct fbb *f, size_t n, bool reference, uint8_t out[8], struct seer_err *e)
 {
     struct seer_graph *g = NULL;
     struct seer_plan *p = NULL;
@@ -222,8 +221,8 @@ TEST(per_axis_quantisation_is_refused_by_name)
 
     o.per_axis = 1;
     tfl_build(&f, &o, NULL);
-    ASSERT(expect_error(&f, f.n, SEER_EUNSUPPORTED,
-                        "tensor 1 'w': per-axis quantisation (2 scales)"));
+    ASSERT(
+        expect_error(&f, f.n, SEER_EUNSUPPORTED, "tensor 1 'w': per-axis quantisation (2 scales)"));
 }
 
 TEST(unsupported_operators_are_named)
@@ -265,8 +264,7 @@ TEST(single_byte_mutations_never_crash)
             if (rc == SEER_OK)
                 ok++;
             else if (!e.msg[0])
-                T_FAILF("byte %zu = 0x%02x: %s with no message", i, vals[k],
-                        seer_status_name(rc));
+                T_FAILF("byte %zu = 0x%02x: %s with no message", i, vals[k], seer_status_name(rc));
             else
                 failed++;
         }
@@ -313,10 +311,10 @@ TEST(allocation_failures_are_enomem_without_leaks)
  * the map's header (keys offset, key width, length), two 4-byte values and their types,
  * then the root's offset, type (map, 4-byte elements) and width. */
 static const uint8_t flex_ab[32] = {
-    'a', 0, 'b', 0, 2, 5, 4, 0,      /* keys, keys vector [2: -5, -4], pad */
-    3, 0, 0, 0, 1, 0, 0, 0,          /* keys at -3, key width 1 */
-    2, 0, 0, 0, 1, 0, 0, 0,          /* length 2; value "a" = int 1 */
-    0, 0, 0x20, 0x40, 4, 14, 0, 11,  /* value "b" = 2.5f; types int, float32; pad; root -11 */
+    'a', 0, 'b',  0,    2, 5,  4, 0,  /* keys, keys vector [2: -5, -4], pad */
+    3,   0, 0,    0,    1, 0,  0, 0,  /* keys at -3, key width 1 */
+    2,   0, 0,    0,    1, 0,  0, 0,  /* length 2; value "a" = int 1 */
+    0,   0, 0x20, 0x40, 4, 14, 0, 11, /* value "b" = 2.5f; types int, float32; pad; root -11 */
 };
 
 TEST(flexbuffers_map_lookup)
@@ -428,7 +426,7 @@ TEST(postprocess_model_missing_option_is_named)
 struct real {
     struct seer_graph *g;
     struct seer_plan *p;
-    int sq, cs;               /* output indices of Squeeze and convert_scores */
+    int sq, cs; /* output indices of Squeeze and convert_scores */
 };
 
 static int real_run(struct real *r, bool reference, struct seer_err *e)
@@ -477,8 +475,8 @@ static long count_diff(const struct seer_tensor *t, const char *rel)
     long bad = 0;
     struct seer_err e = {{0}};
 
-    if (seer_file_read(shared_path(rel), 0, &ref, &n, &e) ||
-        n != (size_t)seer_tensor_numel(t) || t->dtype != SEER_DTYPE_U8) {
+    if (seer_file_read(shared_path(rel), 0, &ref, &n, &e) || n != (size_t)seer_tensor_numel(t) ||
+        t->dtype != SEER_DTYPE_U8) {
         seer_free(ref);
         return -1;
     }
@@ -554,11 +552,12 @@ TEST(real_model_detections_equal_tflite)
     real_free(&r);
 }
 
-T_MAIN(T_CASE(tiny_model_computes_hand_worked_values), T_CASE(tiny_model_keeps_names_and_quantisation),
-       T_CASE(every_truncation_is_an_error), T_CASE(offsets_past_the_end_name_the_offset),
-       T_CASE(vector_longer_than_the_file), T_CASE(self_reference_and_operator_cycle),
-       T_CASE(wrong_tensor_types_are_named), T_CASE(per_axis_quantisation_is_refused_by_name),
-       T_CASE(unsupported_operators_are_named), T_CASE(single_byte_mutations_never_crash),
+T_MAIN(T_CASE(tiny_model_computes_hand_worked_values),
+       T_CASE(tiny_model_keeps_names_and_quantisation), T_CASE(every_truncation_is_an_error),
+       T_CASE(offsets_past_the_end_name_the_offset), T_CASE(vector_longer_than_the_file),
+       T_CASE(self_reference_and_operator_cycle), T_CASE(wrong_tensor_types_are_named),
+       T_CASE(per_axis_quantisation_is_refused_by_name), T_CASE(unsupported_operators_are_named),
+       T_CASE(single_byte_mutations_never_crash),
        T_CASE(allocation_failures_are_enomem_without_leaks), T_CASE(flexbuffers_map_lookup),
        T_CASE(postprocess_model_reads_flexbuffer_options),
        T_CASE(postprocess_model_missing_option_is_named),

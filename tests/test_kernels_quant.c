@@ -47,10 +47,10 @@ TEST(quantize_multiplier_hand_values)
 TEST(fixed_point_rounding_hand_values)
 {
     /* SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties toward +infinity. */
-    ASSERT_EQ(seer__q_srdhm(1 << 15, 1 << 15), 1);        /* 0.5 -> 1 */
-    ASSERT_EQ(seer__q_srdhm(3 << 15, 1 << 15), 2);        /* 1.5 -> 2 */
-    ASSERT_EQ(seer__q_srdhm(-(1 << 15), 1 << 15), 0);     /* -0.5 -> 0 */
-    ASSERT_EQ(seer__q_srdhm(-(3 << 15), 1 << 15), -1);    /* -1.5 -> -1 */
+    ASSERT_EQ(seer__q_srdhm(1 << 15, 1 << 15), 1);             /* 0.5 -> 1 */
+    ASSERT_EQ(seer__q_srdhm(3 << 15, 1 << 15), 2);             /* 1.5 -> 2 */
+    ASSERT_EQ(seer__q_srdhm(-(1 << 15), 1 << 15), 0);          /* -0.5 -> 0 */
+    ASSERT_EQ(seer__q_srdhm(-(3 << 15), 1 << 15), -1);         /* -1.5 -> -1 */
     ASSERT_EQ(seer__q_srdhm(INT32_MIN, INT32_MIN), INT32_MAX); /* the saturating case */
     ASSERT_EQ(seer__q_srdhm(INT32_MAX, INT32_MAX), INT32_MAX - 1);
     /* RoundingDivideByPOT: ties away from zero. */
@@ -108,7 +108,7 @@ struct tin {
     const void *data;
     float scale;
     int32_t zp;
-    bool input;               /* a graph input (else a constant) */
+    bool input; /* a graph input (else a constant) */
 };
 
 struct one {
@@ -119,8 +119,8 @@ struct one {
 /* Builds in -> op -> n_out outputs (quantisation outq[i]), plans it with nth workers
  * (reference kernels or the defaults), feeds the inputs and runs. */
 static int one_run(enum seer_op op, const struct seer_attrs *a, int n_in, const struct tin *in,
-                   int n_out, const struct seer_quant *outq, bool reference, int nth,
-                   struct one *o, struct seer_err *e)
+                   int n_out, const struct seer_quant *outq, bool reference, int nth, struct one *o,
+                   struct seer_err *e)
 {
     struct seer_value *v[8] = {0};
     struct seer_node *nd;
@@ -243,8 +243,7 @@ TEST(qconv_multiplier_limits)
                         {SEER_DTYPE_U8, 4, {1, 1, 1, 1}, w, 1.0f, 0, false}};
 
     /* M = 1e12 needs a shift of 40: refused at prepare, with a reason. */
-    ASSERT_EQ(one_run(SEER_OP_QCONV2D, NULL, 2, in, 1, &big, true, 1, &o, &e),
-              SEER_EUNSUPPORTED);
+    ASSERT_EQ(one_run(SEER_OP_QCONV2D, NULL, 2, in, 1, &big, true, 1, &o, &e), SEER_EUNSUPPORTED);
     ASSERT(strstr(e.msg, "fixed point"));
     one_free(&o);
     /* M = 1e-12 flushes to zero: every output is the zero point. */
@@ -312,8 +311,7 @@ TEST(qlogistic_dequantize_quantize_hand_values)
     ASSERT(!memcmp(out_u8(&o, 0), lw, 4));
     one_free(&o);
     /* Its output must be scale 1/256, zero 0 (TFLite's rule). */
-    ASSERT_EQ(one_run(SEER_OP_QLOGISTIC, NULL, 1, &l, 1, &uq, true, 2, &o, &e),
-              SEER_EUNSUPPORTED);
+    ASSERT_EQ(one_run(SEER_OP_QLOGISTIC, NULL, 1, &l, 1, &uq, true, 2, &o, &e), SEER_EUNSUPPORTED);
     one_free(&o);
     /* Dequantize: 0.5 * (q - 100); int8 with 0.25 and -1. */
     struct tin d = {SEER_DTYPE_U8, 1, {3}, dx, 0.5f, 100, true};
@@ -344,8 +342,8 @@ TEST(qlogistic_dequantize_quantize_hand_values)
 /* ---- TFLite_Detection_PostProcess ---- */
 
 struct pp_case {
-    float anchors[4][4];      /* y, x, h, w */
-    float scores[4][3];       /* background, class 0, class 1 */
+    float anchors[4][4]; /* y, x, h, w */
+    float scores[4][3];  /* background, class 0, class 1 */
     float params[SEER_PP_COUNT];
 };
 
@@ -371,7 +369,9 @@ TEST(postprocess_ties_come_out_in_heap_order)
      * sort of that era was libc++'s heap-based std::partial_sort: for three equal keys
      * [0, 1, 2] the heap becomes [1, 0, 2], and popping it yields 2, 0, 1. */
     struct pp_case c = {
-        {{0.2f, 0.2f, 0.1f, 0.1f}, {0.5f, 0.5f, 0.1f, 0.1f}, {0.8f, 0.8f, 0.1f, 0.1f},
+        {{0.2f, 0.2f, 0.1f, 0.1f},
+         {0.5f, 0.5f, 0.1f, 0.1f},
+         {0.8f, 0.8f, 0.1f, 0.1f},
          {0.5f, 0.2f, 0.1f, 0.1f}},
         {{0, 0.5f, 0.1f}, {0, 0.2f, 0.5f}, {0, 0.5f, 0.5f}, {0, 0.05f, 0.0f}},
         {3, 1, 100, 0, 0.1f, 0.5f, 2, 10, 10, 5, 5},
@@ -399,7 +399,9 @@ TEST(postprocess_fast_and_regular_nms)
      * Regular NMS per class: class 0 keeps anchor 0 (0.9); class 1 keeps anchor 0 (0.8)
      * and anchor 2 (0.6) (anchor 1's 0.2 is under the threshold): 0.9, 0.8, 0.6. */
     struct pp_case c = {
-        {{0.5f, 0.5f, 0.2f, 0.2f}, {0.5f, 0.5f, 0.2f, 0.2f}, {0.2f, 0.2f, 0.1f, 0.1f},
+        {{0.5f, 0.5f, 0.2f, 0.2f},
+         {0.5f, 0.5f, 0.2f, 0.2f},
+         {0.2f, 0.2f, 0.1f, 0.1f},
          {0.8f, 0.8f, 0.1f, 0.1f}},
         {{0, 0.9f, 0.8f}, {0, 0.7f, 0.2f}, {0, 0.1f, 0.6f}, {0, 0, 0}},
         {3, 1, 100, 0, 0.3f, 0.5f, 2, 10, 10, 5, 5},
@@ -519,11 +521,15 @@ static void conformance(bool depthwise, int trials)
         for (int64_t i = 0; i < co; i++)
             b[i] = (int32_t)rnd(20001) - 10000;
         float xs = 0.01f + 0.001f * (float)rnd(100), ws = 0.002f + 0.0001f * (float)rnd(100);
-        struct tin in[3] = {
-            {SEER_DTYPE_U8, 4, {n, h, w, ci}, x, xs, (int32_t)rnd(256), true},
-            {SEER_DTYPE_U8, 4, {depthwise ? 1 : co, kh, kw, depthwise ? co : ci}, wt, ws,
-             (int32_t)rnd(256), false},
-            {SEER_DTYPE_I32, 1, {co}, b, xs * ws, 0, false}};
+        struct tin in[3] = {{SEER_DTYPE_U8, 4, {n, h, w, ci}, x, xs, (int32_t)rnd(256), true},
+                            {SEER_DTYPE_U8,
+                             4,
+                             {depthwise ? 1 : co, kh, kw, depthwise ? co : ci},
+                             wt,
+                             ws,
+                             (int32_t)rnd(256),
+                             false},
+                            {SEER_DTYPE_I32, 1, {co}, b, xs * ws, 0, false}};
         /* Output scales that keep the outputs mostly inside [0, 255]. */
         struct seer_quant yq = {xs * ws * (float)(kh * kw * (depthwise ? 1 : ci)) * (4 + rnd(60)),
                                 (int32_t)rnd(256)};

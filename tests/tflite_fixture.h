@@ -22,21 +22,21 @@ struct fbb {
 };
 
 struct tfl_opts {
-    int conv_code;            /* builtin code of operator 0 (default CONV_2D = 3) */
-    const char *custom;       /* operator 0 is this custom op instead */
-    int weight_type;          /* TFLite type of "w" (default UINT8 = 3) */
-    int per_axis;             /* "w" gets two scales */
-    int swap_ops;             /* operators listed out of order (LOGISTIC first) */
-    int input_type;           /* TFLite type of "input" (default UINT8) */
+    int conv_code;      /* builtin code of operator 0 (default CONV_2D = 3) */
+    const char *custom; /* operator 0 is this custom op instead */
+    int weight_type;    /* TFLite type of "w" (default UINT8 = 3) */
+    int per_axis;       /* "w" gets two scales */
+    int swap_ops;       /* operators listed out of order (LOGISTIC first) */
+    int input_type;     /* TFLite type of "input" (default UINT8) */
 };
 
 /* Fixed positions of things the tests patch, filled by tfl_build. */
 struct tfl_marks {
-    size_t root;              /* the root offset (at 0) */
-    size_t tensors_len;       /* the subgraph's tensors vector length field */
-    size_t w_type;            /* the type byte of tensor "w" */
-    size_t op0_inputs_ref;    /* operator 0's inputs reference field */
-    size_t w_data_len;        /* the length field of w's buffer data */
+    size_t root;           /* the root offset (at 0) */
+    size_t tensors_len;    /* the subgraph's tensors vector length field */
+    size_t w_type;         /* the type byte of tensor "w" */
+    size_t op0_inputs_ref; /* operator 0's inputs reference field */
+    size_t w_data_len;     /* the length field of w's buffer data */
 };
 
 static void fb_pad(struct fbb *f, size_t a)
@@ -58,10 +58,10 @@ static void fb_ref(struct fbb *f, size_t slot, size_t target)
 /* A field of a table under construction: id, byte size, value (for scalars). */
 struct fb_field {
     int id;
-    int size;                 /* 1, 4 or 8; 4 with ref = 1 for a reference */
+    int size; /* 1, 4 or 8; 4 with ref = 1 for a reference */
     int ref;
     uint64_t v;
-    size_t *slot;             /* receives the position of the field (for refs) */
+    size_t *slot; /* receives the position of the field (for refs) */
 };
 
 /* Writes a vtable and its table; returns the table's position. */
@@ -132,8 +132,9 @@ static size_t tfl_tensor(struct fbb *f, const int32_t *shape, int rank, int type
 {
     size_t s_shape, s_name, s_q = 0, t, v;
     struct fb_field fl[5] = {
-        {0, 4, 1, 0, &s_shape}, {1, 1, 0, (uint64_t)type, type_at}, {2, 4, 0, buffer, NULL},
-        {3, 4, 1, 0, &s_name},  {4, 4, 1, 0, &s_q},
+        {0, 4, 1, 0, &s_shape},  {1, 1, 0, (uint64_t)type, type_at},
+        {2, 4, 0, buffer, NULL}, {3, 4, 1, 0, &s_name},
+        {4, 4, 1, 0, &s_q},
     };
 
     t = fb_table(f, n_scale ? 5 : 4, fl);
@@ -158,10 +159,8 @@ static size_t tfl_op(struct fbb *f, uint32_t code, const int32_t *in, int n_in, 
 {
     size_t s_in, s_out, t;
     struct fb_field fl[5] = {
-        {0, 4, 0, code, NULL},
-        {1, 4, 1, 0, &s_in},
-        {2, 4, 1, 0, &s_out},
-        {3, 1, 0, (uint64_t)opt_type, NULL},
+        {0, 4, 0, code, NULL},  {1, 4, 1, 0, &s_in},
+        {2, 4, 1, 0, &s_out},   {3, 1, 0, (uint64_t)opt_type, NULL},
         {4, 4, 1, 0, opt_slot},
     };
 
@@ -238,9 +237,10 @@ static void tfl_build(struct fbb *f, const struct tfl_opts *o, struct tfl_marks 
     v = fb_vec(f, 4, 1, NULL);
     fb_ref(f, s_sgs, v);
     sg_slot = v + 4;
-    struct fb_field sg[4] = {
-        {0, 4, 1, 0, &s_tensors}, {1, 4, 1, 0, &s_inputs}, {2, 4, 1, 0, &s_outputs},
-        {3, 4, 1, 0, &s_ops}};
+    struct fb_field sg[4] = {{0, 4, 1, 0, &s_tensors},
+                             {1, 4, 1, 0, &s_inputs},
+                             {2, 4, 1, 0, &s_outputs},
+                             {3, 4, 1, 0, &s_ops}};
     fb_ref(f, sg_slot, fb_table(f, 4, sg));
     v = fb_vec(f, 4, 8, NULL);
     mk->tensors_len = v;
@@ -251,8 +251,8 @@ static void tfl_build(struct fbb *f, const struct tfl_opts *o, struct tfl_marks 
     const int32_t s_shape[1] = {2};
     size_t dummy_at;
     fb_ref(f, t_slot[0], tfl_tensor(f, s_in, 4, itype, 0, "input", 1, 0.5f, 128, &dummy_at));
-    fb_ref(f, t_slot[1], tfl_tensor(f, s_w, 4, wtype, 1, "w", o && o->per_axis ? 2 : 1, 0.25f,
-                                    128, &mk->w_type));
+    fb_ref(f, t_slot[1],
+           tfl_tensor(f, s_w, 4, wtype, 1, "w", o && o->per_axis ? 2 : 1, 0.25f, 128, &mk->w_type));
     fb_ref(f, t_slot[2], tfl_tensor(f, s_b, 1, 2, 2, "b", 1, 0.125f, 0, &dummy_at));
     fb_ref(f, t_slot[3], tfl_tensor(f, s_in, 4, 3, 4, "conv", 1, 0.5f, 10, &dummy_at));
     fb_ref(f, t_slot[4], tfl_tensor(f, s_shape, 1, 2, 3, "shape", 0, 0, 0, &dummy_at));
@@ -335,13 +335,29 @@ static uint32_t f32_bits(float f)
  * threshold 0.3, IoU 0.5, 2 classes, scales 10, 10, 5, 5; regular NMS when asked. */
 static void tfl_build_pp(struct fbb *f, int regular)
 {
-    static const char *const keys[11] = {
-        "detections_per_class", "h_scale",     "max_classes_per_detection", "max_detections",
-        "nms_iou_threshold",    "nms_score_threshold", "num_classes", "use_regular_nms",
-        "w_scale",              "x_scale",     "y_scale"};
+    static const char *const keys[11] = {"detections_per_class",
+                                         "h_scale",
+                                         "max_classes_per_detection",
+                                         "max_detections",
+                                         "nms_iou_threshold",
+                                         "nms_score_threshold",
+                                         "num_classes",
+                                         "use_regular_nms",
+                                         "w_scale",
+                                         "x_scale",
+                                         "y_scale"};
     static const uint8_t types[11] = {1, 3, 1, 1, 3, 3, 1, 26, 3, 3, 3};
-    const uint32_t bits[11] = {100, f32_bits(5), 1, 2, f32_bits(0.5f), f32_bits(0.3f), 2,
-                               (uint32_t)regular, f32_bits(5), f32_bits(10), f32_bits(10)};
+    const uint32_t bits[11] = {100,
+                               f32_bits(5),
+                               1,
+                               2,
+                               f32_bits(0.5f),
+                               f32_bits(0.3f),
+                               2,
+                               (uint32_t)regular,
+                               f32_bits(5),
+                               f32_bits(10),
+                               f32_bits(10)};
     uint8_t opts[512];
     size_t n_opts = flex_map(opts, 11, keys, types, bits);
     size_t s_ver, s_codes, s_sgs, s_bufs, s_tensors, s_inputs, s_outputs, s_ops, s_cust, v, t;
@@ -370,9 +386,10 @@ static void tfl_build_pp(struct fbb *f, int regular)
     }
     v = fb_vec(f, 4, 1, NULL);
     fb_ref(f, s_sgs, v);
-    struct fb_field sg[4] = {
-        {0, 4, 1, 0, &s_tensors}, {1, 4, 1, 0, &s_inputs}, {2, 4, 1, 0, &s_outputs},
-        {3, 4, 1, 0, &s_ops}};
+    struct fb_field sg[4] = {{0, 4, 1, 0, &s_tensors},
+                             {1, 4, 1, 0, &s_inputs},
+                             {2, 4, 1, 0, &s_outputs},
+                             {3, 4, 1, 0, &s_ops}};
     fb_ref(f, v + 4, fb_table(f, 4, sg));
     v = fb_vec(f, 4, 7, NULL);
     fb_ref(f, s_tensors, v);
@@ -380,10 +397,9 @@ static void tfl_build_pp(struct fbb *f, int regular)
     fb_ref(f, v + 4, tfl_tensor(f, sb, 3, 3, 0, "boxes", 1, 0.1f, 128, &dummy));
     fb_ref(f, v + 8, tfl_tensor(f, ss, 3, 3, 0, "scores", 1, 1.0f / 256, 0, &dummy));
     fb_ref(f, v + 12, tfl_tensor(f, sa, 2, 3, 1, "anchors", 1, 1.0f / 64, 0, &dummy));
-    static const char *const outs[4] = {"TFLite_Detection_PostProcess",
-                                        "TFLite_Detection_PostProcess:1",
-                                        "TFLite_Detection_PostProcess:2",
-                                        "TFLite_Detection_PostProcess:3"};
+    static const char *const outs[4] = {
+        "TFLite_Detection_PostProcess", "TFLite_Detection_PostProcess:1",
+        "TFLite_Detection_PostProcess:2", "TFLite_Detection_PostProcess:3"};
     for (int i = 0; i < 4; i++)
         fb_ref(f, v + 16 + 4 * (size_t)i, tfl_tensor(f, sb, 0, 0, 0, outs[i], 0, 0, 0, &dummy));
     const int32_t in_idx[2] = {0, 1}, out_idx[4] = {3, 4, 5, 6}, op_in[3] = {0, 1, 2};
@@ -391,8 +407,10 @@ static void tfl_build_pp(struct fbb *f, int regular)
     fb_ref(f, s_outputs, fb_vec(f, 4, 4, out_idx));
     v = fb_vec(f, 4, 1, NULL);
     fb_ref(f, s_ops, v);
-    struct fb_field op[4] = {
-        {0, 4, 0, 0, NULL}, {1, 4, 1, 0, &s_opin}, {2, 4, 1, 0, &s_opout}, {5, 4, 1, 0, &s_custopt}};
+    struct fb_field op[4] = {{0, 4, 0, 0, NULL},
+                             {1, 4, 1, 0, &s_opin},
+                             {2, 4, 1, 0, &s_opout},
+                             {5, 4, 1, 0, &s_custopt}};
     t = fb_table(f, 4, op);
     fb_ref(f, v + 4, t);
     fb_ref(f, s_opin, fb_vec(f, 4, 3, op_in));

@@ -30,8 +30,8 @@ int seer__ssd_decode(const struct seer_tensor *const outs[4], const struct seer_
     *out = NULL;
     *n = 0;
     rows = boxes && boxes->ndim == 3 ? boxes->dims[1] : -1;
-    if (rows < 0 || rows > 1000000 || !shaped(boxes, 3, rows, 4) ||
-        !shaped(classes, 2, rows, 0) || !shaped(scores, 2, rows, 0) || !shaped(count, 1, 0, 0))
+    if (rows < 0 || rows > 1000000 || !shaped(boxes, 3, rows, 4) || !shaped(classes, 2, rows, 0) ||
+        !shaped(scores, 2, rows, 0) || !shaped(count, 1, 0, 0))
         return seer_errf(err, SEER_EFORMAT,
                          "ssd: expected float32 outputs boxes [1,N,4], classes [1,N], "
                          "scores [1,N] and count [1]");

@@ -41,11 +41,11 @@ static int open_table(const struct seer_fb *fb, size_t pos, int depth, struct se
 
     memset(out, 0, sizeof(*out));
     if (depth > SEER_FB_MAX_DEPTH)
-        return seer_errf(fb->err, SEER_EFORMAT,
-                         "offset %zu: tables nested more than %d deep", pos, SEER_FB_MAX_DEPTH);
+        return seer_errf(fb->err, SEER_EFORMAT, "offset %zu: tables nested more than %d deep", pos,
+                         SEER_FB_MAX_DEPTH);
     if (!in_buf(fb, pos, 4))
-        return seer_errf(fb->err, SEER_EFORMAT, "offset %zu: table past the end (%zu bytes)",
-                         pos, fb->n);
+        return seer_errf(fb->err, SEER_EFORMAT, "offset %zu: table past the end (%zu bytes)", pos,
+                         fb->n);
     memcpy(&so, fb->p + pos, sizeof(so));
     vt = (int64_t)pos - so;
     if (vt < 0 || !in_buf(fb, (size_t)vt, 4))
@@ -73,16 +73,14 @@ int seer_fb_root(const struct seer_fb *fb, const char *ident, struct seer_fb_tab
 
     memset(out, 0, sizeof(*out));
     if (fb->n < 8)
-        return seer_errf(fb->err, SEER_EFORMAT, "%zu bytes is too short for a FlatBuffer",
-                         fb->n);
+        return seer_errf(fb->err, SEER_EFORMAT, "%zu bytes is too short for a FlatBuffer", fb->n);
     if (ident && memcmp(fb->p + 4, ident, 4) != 0)
-        return seer_errf(fb->err, SEER_EFORMAT,
-                         "offset 4: file identifier is not \"%.4s\"", ident);
+        return seer_errf(fb->err, SEER_EFORMAT, "offset 4: file identifier is not \"%.4s\"", ident);
     off = rd_u32(fb->p);
     if (off == 0 || off >= fb->n)
         return seer_errf(fb->err, SEER_EFORMAT,
-                         "offset 0: root table offset %u is outside the buffer (%zu bytes)",
-                         off, fb->n);
+                         "offset 0: root table offset %u is outside the buffer (%zu bytes)", off,
+                         fb->n);
     return open_table(fb, off, 0, out);
 }
 
@@ -118,17 +116,17 @@ static int scalar_pos(const struct seer_fb_table *t, int id, size_t size, size_t
     return SEER_OK;
 }
 
-#define SCALAR_GETTER(fname, type)                                                       \
-    int fname(const struct seer_fb_table *t, int id, type def, type *out)               \
-    {                                                                                    \
-        size_t pos;                                                                      \
-        int rc = scalar_pos(t, id, sizeof(type), &pos);                                  \
-                                                                                         \
-        *out = def;                                                                      \
-        if (rc || !pos)                                                                  \
-            return rc;                                                                   \
-        memcpy(out, t->fb->p + pos, sizeof(type));                                       \
-        return SEER_OK;                                                                  \
+#define SCALAR_GETTER(fname, type)                                                                 \
+    int fname(const struct seer_fb_table *t, int id, type def, type *out)                          \
+    {                                                                                              \
+        size_t pos;                                                                                \
+        int rc = scalar_pos(t, id, sizeof(type), &pos);                                            \
+                                                                                                   \
+        *out = def;                                                                                \
+        if (rc || !pos)                                                                            \
+            return rc;                                                                             \
+        memcpy(out, t->fb->p + pos, sizeof(type));                                                 \
+        return SEER_OK;                                                                            \
     }
 
 SCALAR_GETTER(seer_fb_u8, uint8_t)
@@ -148,8 +146,7 @@ static int follow(const struct seer_fb *fb, size_t pos, size_t *target)
         return seer_errf(fb->err, SEER_EFORMAT, "offset %zu: reference past the end", pos);
     off = rd_u32(fb->p + pos);
     if (off == 0)
-        return seer_errf(fb->err, SEER_EFORMAT,
-                         "offset %zu: reference to itself (a cycle)", pos);
+        return seer_errf(fb->err, SEER_EFORMAT, "offset %zu: reference to itself (a cycle)", pos);
     if ((uint64_t)pos + off >= fb->n)
         return seer_errf(fb->err, SEER_EFORMAT,
                          "offset %zu: reference +%u points past the end (%zu bytes)", pos, off,
@@ -170,8 +167,7 @@ static int ref_field(const struct seer_fb_table *t, int id, size_t *target)
     return follow(t->fb, pos, target);
 }
 
-int seer_fb_table(const struct seer_fb_table *t, int id, struct seer_fb_table *out,
-                  bool *present)
+int seer_fb_table(const struct seer_fb_table *t, int id, struct seer_fb_table *out, bool *present)
 {
     size_t target;
     int rc = ref_field(t, id, &target);
@@ -232,8 +228,7 @@ static int read_string(const struct seer_fb *fb, size_t pos, const char **s, siz
     if (rc)
         return rc;
     if (!in_buf(fb, v.pos + v.n, 1) || fb->p[v.pos + v.n] != '\0')
-        return seer_errf(fb->err, SEER_EFORMAT, "offset %zu: string is not NUL-terminated",
-                         pos);
+        return seer_errf(fb->err, SEER_EFORMAT, "offset %zu: string is not NUL-terminated", pos);
     *s = (const char *)fb->p + v.pos;
     *len = v.n;
     return SEER_OK;

@@ -25,25 +25,25 @@
 #define SEER_FB_MAX_DEPTH 32
 
 struct seer_fb {
-    const uint8_t *p;         /* borrowed */
+    const uint8_t *p; /* borrowed */
     size_t n;
-    struct seer_err *err;     /* borrowed; receives every message */
+    struct seer_err *err; /* borrowed; receives every message */
 };
 
 struct seer_fb_table {
     const struct seer_fb *fb;
-    size_t pos;               /* offset of the table in the buffer */
-    size_t vt;                /* offset of its vtable */
-    uint16_t vt_bytes;        /* vtable size, including its two header fields */
-    uint16_t obj_bytes;       /* inline size of the table */
+    size_t pos;         /* offset of the table in the buffer */
+    size_t vt;          /* offset of its vtable */
+    uint16_t vt_bytes;  /* vtable size, including its two header fields */
+    uint16_t obj_bytes; /* inline size of the table */
     int depth;
 };
 
 struct seer_fb_vec {
     const struct seer_fb *fb;
-    size_t pos;               /* offset of element 0 */
-    uint32_t n;               /* element count */
-    size_t elem;              /* bytes per element */
+    size_t pos;  /* offset of element 0 */
+    uint32_t n;  /* element count */
+    size_t elem; /* bytes per element */
     int depth;
 };
 
@@ -64,8 +64,7 @@ int seer_fb_u64(const struct seer_fb_table *t, int id, uint64_t def, uint64_t *o
 int seer_fb_f32(const struct seer_fb_table *t, int id, float def, float *out);
 
 /* A sub-table field; *present false (and *out zeroed) when absent. */
-int seer_fb_table(const struct seer_fb_table *t, int id, struct seer_fb_table *out,
-                  bool *present);
+int seer_fb_table(const struct seer_fb_table *t, int id, struct seer_fb_table *out, bool *present);
 /* A vector field of elem-byte elements (scalars, or 4-byte offsets for vectors of
  * tables or strings); an absent field gives an empty vector. */
 int seer_fb_vector(const struct seer_fb_table *t, int id, size_t elem, struct seer_fb_vec *out);

@@ -52,14 +52,13 @@ static int indirect(const struct seer_flex_ref *r, size_t *target, struct seer_e
     uint64_t off;
 
     if (!in_blob(r, r->pos, r->parent_width))
-        return seer_errf(err, SEER_EFORMAT, "offset %zu: value past the end (%zu bytes)",
-                         r->pos, r->n);
+        return seer_errf(err, SEER_EFORMAT, "offset %zu: value past the end (%zu bytes)", r->pos,
+                         r->n);
     off = rd_uint(r->p + r->pos, r->parent_width);
     /* Offsets point strictly backwards; zero would point at the slot itself. */
     if (off == 0 || off > r->pos)
-        return seer_errf(err, SEER_EFORMAT,
-                         "offset %zu: reference -%llu points outside the blob", r->pos,
-                         (unsigned long long)off);
+        return seer_errf(err, SEER_EFORMAT, "offset %zu: reference -%llu points outside the blob",
+                         r->pos, (unsigned long long)off);
     *target = r->pos - (size_t)off;
     return SEER_OK;
 }
@@ -109,8 +108,8 @@ int seer_flex_map_get(const struct seer_flex_ref *map, const char *key, struct s
     out->type = SEER_FLEX_NULL;
     *found = false;
     if (map->type != SEER_FLEX_MAP)
-        return seer_errf(err, SEER_EFORMAT, "offset %zu: value of type %u is not a map",
-                         map->pos, map->type);
+        return seer_errf(err, SEER_EFORMAT, "offset %zu: value of type %u is not a map", map->pos,
+                         map->type);
     rc = indirect(map, &t, err);
     if (rc)
         return rc;
@@ -120,8 +119,8 @@ int seer_flex_map_get(const struct seer_flex_ref *map, const char *key, struct s
     kw = (size_t)rd_uint(map->p + t - 2 * w, w);
     /* Values (len slots of w bytes) and their type bytes must fit after t. */
     if (len > map->n || !in_blob(map, t, len * w) || !in_blob(map, t + len * w, len))
-        return seer_errf(err, SEER_EFORMAT, "offset %zu: map of %zu values runs past the end",
-                         t, len);
+        return seer_errf(err, SEER_EFORMAT, "offset %zu: map of %zu values runs past the end", t,
+                         len);
     if (!width_ok(kw))
         return seer_errf(err, SEER_EFORMAT, "offset %zu: bad key width %zu", t - 2 * w, kw);
     keys = *map;
@@ -144,8 +143,7 @@ int seer_flex_map_get(const struct seer_flex_ref *map, const char *key, struct s
         if (rc)
             return rc;
         if (!key_at(map, ks, &k))
-            return seer_errf(err, SEER_EFORMAT, "offset %zu: map key %zu is not a string", ks,
-                             i);
+            return seer_errf(err, SEER_EFORMAT, "offset %zu: map key %zu is not a string", ks, i);
         if (strcmp(k, key) != 0)
             continue;
         out->pos = t + i * w;
@@ -159,8 +157,7 @@ int seer_flex_map_get(const struct seer_flex_ref *map, const char *key, struct s
 }
 
 /* Where a scalar's bytes are and how wide: inline in its slot, or behind an offset. */
-static int scalar_bytes(const struct seer_flex_ref *r, size_t *pos, size_t *w,
-                        struct seer_err *err)
+static int scalar_bytes(const struct seer_flex_ref *r, size_t *pos, size_t *w, struct seer_err *err)
 {
     int rc;
 
@@ -181,14 +178,12 @@ static int scalar_bytes(const struct seer_flex_ref *r, size_t *pos, size_t *w,
         *w = r->byte_width;
         break;
     default:
-        return seer_errf(err, SEER_EFORMAT, "offset %zu: value of type %u is not a number",
-                         r->pos, r->type);
+        return seer_errf(err, SEER_EFORMAT, "offset %zu: value of type %u is not a number", r->pos,
+                         r->type);
     }
     if (!in_blob(r, *pos, *w))
-        return seer_errf(err, SEER_EFORMAT, "offset %zu: %zu-byte value past the end", *pos,
-                         *w);
-    if ((r->type == SEER_FLEX_FLOAT || r->type == SEER_FLEX_INDIRECT_FLOAT) && *w != 4 &&
-        *w != 8)
+        return seer_errf(err, SEER_EFORMAT, "offset %zu: %zu-byte value past the end", *pos, *w);
+    if ((r->type == SEER_FLEX_FLOAT || r->type == SEER_FLEX_INDIRECT_FLOAT) && *w != 4 && *w != 8)
         return seer_errf(err, SEER_EFORMAT, "offset %zu: %zu-byte float", *pos, *w);
     return SEER_OK;
 }
@@ -215,9 +210,7 @@ int seer_flex_as_int(const struct seer_flex_ref *r, int64_t *v, struct seer_err 
         return rc;
     switch (r->type) {
     case SEER_FLEX_INT:
-    case SEER_FLEX_INDIRECT_INT:
-        *v = rd_int(r->p + pos, w);
-        break;
+    case SEER_FLEX_INDIRECT_INT: *v = rd_int(r->p + pos, w); break;
     case SEER_FLEX_FLOAT:
     case SEER_FLEX_INDIRECT_FLOAT: {
         double d = as_float_bytes(r->p + pos, w);
@@ -227,9 +220,7 @@ int seer_flex_as_int(const struct seer_flex_ref *r, int64_t *v, struct seer_err 
         *v = (int64_t)d;
         break;
     }
-    default: /* uint, bool */
-        *v = (int64_t)rd_uint(r->p + pos, w);
-        break;
+    default: /* uint, bool */ *v = (int64_t)rd_uint(r->p + pos, w); break;
     }
     return SEER_OK;
 }
@@ -244,16 +235,10 @@ int seer_flex_as_double(const struct seer_flex_ref *r, double *v, struct seer_er
         return rc;
     switch (r->type) {
     case SEER_FLEX_INT:
-    case SEER_FLEX_INDIRECT_INT:
-        *v = (double)rd_int(r->p + pos, w);
-        break;
+    case SEER_FLEX_INDIRECT_INT: *v = (double)rd_int(r->p + pos, w); break;
     case SEER_FLEX_FLOAT:
-    case SEER_FLEX_INDIRECT_FLOAT:
-        *v = as_float_bytes(r->p + pos, w);
-        break;
-    default:
-        *v = (double)rd_uint(r->p + pos, w);
-        break;
+    case SEER_FLEX_INDIRECT_FLOAT: *v = as_float_bytes(r->p + pos, w); break;
+    default: *v = (double)rd_uint(r->p + pos, w); break;
     }
     return SEER_OK;
 }

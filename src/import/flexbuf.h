@@ -32,12 +32,12 @@ enum seer_flex_type {
 };
 
 struct seer_flex_ref {
-    const uint8_t *p;         /* the whole blob, borrowed */
+    const uint8_t *p; /* the whole blob, borrowed */
     size_t n;
-    size_t pos;               /* where the value (or the offset to it) is stored */
-    uint8_t parent_width;     /* bytes of the slot at pos: 1, 2, 4 or 8 */
-    uint8_t byte_width;       /* bytes of the elements of what an offset points to */
-    uint8_t type;             /* enum seer_flex_type (other values: unsupported) */
+    size_t pos;           /* where the value (or the offset to it) is stored */
+    uint8_t parent_width; /* bytes of the slot at pos: 1, 2, 4 or 8 */
+    uint8_t byte_width;   /* bytes of the elements of what an offset points to */
+    uint8_t type;         /* enum seer_flex_type (other values: unsupported) */
 };
 
 /* The root value of blob p[0..n). */

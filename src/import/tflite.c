@@ -45,10 +45,10 @@ static int dtype_of(int type)
 
 static const char *type_name(int type)
 {
-    static const char *const names[] = {"FLOAT32", "FLOAT16", "INT32",   "UINT8",  "INT64",
-                                        "STRING",  "BOOL",    "INT16",   "COMPLEX64", "INT8",
-                                        "FLOAT64", "COMPLEX128", "UINT64", "RESOURCE",
-                                        "VARIANT", "UINT32",  "UINT16",  "INT4"};
+    static const char *const names[] = {"FLOAT32", "FLOAT16",    "INT32",  "UINT8",     "INT64",
+                                        "STRING",  "BOOL",       "INT16",  "COMPLEX64", "INT8",
+                                        "FLOAT64", "COMPLEX128", "UINT64", "RESOURCE",  "VARIANT",
+                                        "UINT32",  "UINT16",     "INT4"};
 
     return type >= 0 && type < (int)(sizeof(names) / sizeof(names[0])) ? names[type] : NULL;
 }
@@ -83,8 +83,7 @@ static int parse_quant(struct seer__tfl *c, const struct seer_fb_table *tt,
     if (zp.n == 1) {
         int64_t z = seer_fb_vec_i64(&zp, 0);
         if (z < -32768 || z > 65535)
-            return seer_errf(c->err, SEER_EFORMAT, "zero point %lld is out of range",
-                             (long long)z);
+            return seer_errf(c->err, SEER_EFORMAT, "zero point %lld is out of range", (long long)z);
         t->q.zero_point = (int32_t)z;
     }
     if (!(t->q.scale >= 0.0f) || t->q.scale > 1e30f)
@@ -107,8 +106,7 @@ static int buffer_bytes(struct seer__tfl *c, const struct seer_fb_vec *buffers, 
     if (b >= buffers->n)
         return seer_errf(c->err, SEER_EFORMAT, "buffer %u does not exist (the model has %u)", b,
                          buffers->n);
-    if ((rc = seer_fb_vec_table(buffers, b, &bt)) ||
-        (rc = seer_fb_vector(&bt, BUF_DATA, 1, &v)) ||
+    if ((rc = seer_fb_vec_table(buffers, b, &bt)) || (rc = seer_fb_vector(&bt, BUF_DATA, 1, &v)) ||
         (rc = seer_fb_u64(&bt, BUF_OFFSET, 0, &off)) || (rc = seer_fb_u64(&bt, BUF_SIZE, 0, &size)))
         return rc;
     if (v.n > 0) {
@@ -118,8 +116,8 @@ static int buffer_bytes(struct seer__tfl *c, const struct seer_fb_vec *buffers, 
         /* Models over 2 GB keep their buffers after the FlatBuffer, at a file offset. */
         if (off > c->fb.n || size > c->fb.n - off)
             return seer_errf(c->err, SEER_EFORMAT,
-                             "buffer %u: %llu bytes at offset %llu run past the end (%zu bytes)",
-                             b, (unsigned long long)size, (unsigned long long)off, c->fb.n);
+                             "buffer %u: %llu bytes at offset %llu run past the end (%zu bytes)", b,
+                             (unsigned long long)size, (unsigned long long)off, c->fb.n);
         *data = c->fb.p + off;
         *n = (size_t)size;
     }
@@ -214,8 +212,8 @@ int seer__tfl_value(struct seer__tfl *c, uint32_t op, int32_t idx, struct seer_v
 
     *out = NULL;
     if (idx < 0 || (uint32_t)idx >= c->n_t)
-        return seer_errf(c->err, SEER_EFORMAT, "operator %u: tensor index %d out of range (%u)",
-                         op, idx, c->n_t);
+        return seer_errf(c->err, SEER_EFORMAT, "operator %u: tensor index %d out of range (%u)", op,
+                         idx, c->n_t);
     t = &c->t[idx];
     if (!t->v) {
         if (!t->data && !t->is_input)
@@ -253,7 +251,8 @@ static int parse_codes(struct seer__tfl *c, const struct seer_fb_table *model, i
         int8_t dep;
         int32_t b;
         size_t len;
-        if ((rc = seer_fb_vec_table(&v, i, &ct)) || (rc = seer_fb_i8(&ct, CODE_DEPRECATED, 0, &dep)) ||
+        if ((rc = seer_fb_vec_table(&v, i, &ct)) ||
+            (rc = seer_fb_i8(&ct, CODE_DEPRECATED, 0, &dep)) ||
             (rc = seer_fb_i32(&ct, CODE_BUILTIN, 0, &b)) ||
             (rc = seer_fb_string(&ct, CODE_CUSTOM, &(*custom)[i], &len))) {
             seer_err_prefix(c->err, "operator code %u: ", i);
@@ -326,8 +325,7 @@ static int import(struct seer__tfl *c)
         int32_t idx = seer_fb_vec_i32(&inputs, i);
         struct seer_value *v;
         if (idx < 0 || (uint32_t)idx >= c->n_t) {
-            rc = seer_errf(c->err, SEER_EFORMAT, "input %u: tensor index %d out of range", i,
-                           idx);
+            rc = seer_errf(c->err, SEER_EFORMAT, "input %u: tensor index %d out of range", i, idx);
             goto out;
         }
         if (c->t[idx].data) {
@@ -347,8 +345,8 @@ static int import(struct seer__tfl *c)
             goto out;
         }
         if (oc >= n_codes) {
-            rc = seer_errf(c->err, SEER_EFORMAT, "operator %u: operator code %u does not exist",
-                           i, oc);
+            rc = seer_errf(c->err, SEER_EFORMAT, "operator %u: operator code %u does not exist", i,
+                           oc);
             goto out;
         }
         if ((rc = seer__tfl_add_op(c, i, &ot, code[oc], custom[oc])))

@@ -38,20 +38,20 @@ enum {
 };
 
 struct seer__tfl_tensor {
-    const char *name;         /* borrowed from the model bytes */
-    int type;                 /* TFLite TensorType */
-    int dt;                   /* enum seer_dtype, or -1 when Seer has no such type */
+    const char *name; /* borrowed from the model bytes */
+    int type;         /* TFLite TensorType */
+    int dt;           /* enum seer_dtype, or -1 when Seer has no such type */
     int ndim;
     int64_t dims[SEER_MAX_DIMS];
     struct seer_quant q;
-    const uint8_t *data;      /* constant bytes (borrowed), or NULL */
+    const uint8_t *data; /* constant bytes (borrowed), or NULL */
     size_t nbytes;
-    bool is_input;            /* listed in the subgraph's inputs */
-    struct seer_value *v;     /* its graph value, once made */
+    bool is_input;        /* listed in the subgraph's inputs */
+    struct seer_value *v; /* its graph value, once made */
 };
 
 struct seer__tfl {
-    struct seer_fb fb;        /* the model bytes (owned by g's arena) */
+    struct seer_fb fb; /* the model bytes (owned by g's arena) */
     struct seer_graph *g;
     const struct seer_limits *lim;
     struct seer_err *err;

@@ -13,8 +13,14 @@
 #include "import/tflite_int.h"
 
 /* Field ids (schema.fbs order). */
-enum { OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTIONS_TYPE = 3, OP_OPTIONS = 4, OP_CUSTOM = 5,
-       OP_CUSTOM_FORMAT = 6 };
+enum {
+    OP_INPUTS = 1,
+    OP_OUTPUTS = 2,
+    OP_OPTIONS_TYPE = 3,
+    OP_OPTIONS = 4,
+    OP_CUSTOM = 5,
+    OP_CUSTOM_FORMAT = 6
+};
 /* BuiltinOptions union members. */
 enum { OPT_CONV = 1, OPT_DEPTHWISE = 2, OPT_CONCAT = 10, OPT_RESHAPE = 17 };
 enum { ACT_NONE = 0, ACT_RELU = 1, ACT_RELU6 = 3 };
@@ -22,33 +28,34 @@ enum { PAD_SAME = 0, PAD_VALID = 1 };
 
 #define MAX_IN 16
 
+/* clang-format off */
 static const char *const builtin_names[] = {
-    "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
-    "DEPTH_TO_SPACE", "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED",
-    "HASHTABLE_LOOKUP", "L2_NORMALIZATION", "L2_POOL_2D", "LOCAL_RESPONSE_NORMALIZATION",
-    "LOGISTIC", "LSH_PROJECTION", "LSTM", "MAX_POOL_2D", "MUL", "RELU", "RELU_N1_TO_1",
-    "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF", "TANH",
-    "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL", "CUSTOM", "EMBEDDING_LOOKUP_SPARSE", "PAD",
-    "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER", "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND",
-    "TRANSPOSE", "MEAN", "SUB", "DIV", "SQUEEZE", "UNIDIRECTIONAL_SEQUENCE_LSTM",
-    "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP", "TOPK_V2", "SPLIT", "LOG_SOFTMAX",
-    "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST", "PRELU", "MAXIMUM", "ARG_MAX",
-    "MINIMUM", "LESS", "NEG", "PADV2", "GREATER", "GREATER_EQUAL", "LESS_EQUAL", "SELECT",
-    "SLICE", "SIN", "TRANSPOSE_CONV", "SPARSE_TO_DENSE", "TILE", "EXPAND_DIMS", "EQUAL",
-    "NOT_EQUAL", "LOG", "SUM", "SQRT", "RSQRT", "SHAPE", "POW", "ARG_MIN", "FAKE_QUANT",
-    "REDUCE_PROD", "REDUCE_MAX", "PACK", "LOGICAL_OR", "ONE_HOT", "LOGICAL_AND", "LOGICAL_NOT",
-    "UNPACK", "REDUCE_MIN", "FLOOR_DIV", "REDUCE_ANY", "SQUARE", "ZEROS_LIKE", "FILL",
-    "FLOOR_MOD", "RANGE", "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE",
+    "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
+    "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED", "HASHTABLE_LOOKUP",
+    "L2_NORMALIZATION", "L2_POOL_2D", "LOCAL_RESPONSE_NORMALIZATION", "LOGISTIC", "LSH_PROJECTION",
+    "LSTM", "MAX_POOL_2D", "MUL", "RELU", "RELU_N1_TO_1", "RELU6", "RESHAPE", "RESIZE_BILINEAR",
+    "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF", "TANH", "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL",
+    "CUSTOM", "EMBEDDING_LOOKUP_SPARSE", "PAD", "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER",
+    "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND", "TRANSPOSE", "MEAN", "SUB", "DIV", "SQUEEZE",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP",
+    "TOPK_V2", "SPLIT", "LOG_SOFTMAX", "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST", "PRELU",
+    "MAXIMUM", "ARG_MAX", "MINIMUM", "LESS", "NEG", "PADV2", "GREATER", "GREATER_EQUAL",
+    "LESS_EQUAL", "SELECT", "SLICE", "SIN", "TRANSPOSE_CONV", "SPARSE_TO_DENSE", "TILE",
+    "EXPAND_DIMS", "EQUAL", "NOT_EQUAL", "LOG", "SUM", "SQRT", "RSQRT", "SHAPE", "POW", "ARG_MIN",
+    "FAKE_QUANT", "REDUCE_PROD", "REDUCE_MAX", "PACK", "LOGICAL_OR", "ONE_HOT", "LOGICAL_AND",
+    "LOGICAL_NOT", "UNPACK", "REDUCE_MIN", "FLOOR_DIV", "REDUCE_ANY", "SQUARE", "ZEROS_LIKE",
+    "FILL", "FLOOR_MOD", "RANGE", "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE",
     "MIRROR_PAD", "ABS", "SPLIT_V", "UNIQUE", "CEIL", "REVERSE_V2", "ADD_N", "GATHER_ND", "COS",
     "WHERE", "RANK", "ELU", "REVERSE_SEQUENCE", "MATRIX_DIAG", "QUANTIZE", "MATRIX_SET_DIAG",
     "ROUND", "HARD_SWISH", "IF", "WHILE", "NON_MAX_SUPPRESSION_V4", "NON_MAX_SUPPRESSION_V5",
     "SCATTER_ND", "SELECT_V2", "DENSIFY", "SEGMENT_SUM", "BATCH_MATMUL",
-    "PLACEHOLDER_FOR_GREATER_OP_CODES", "CUMSUM", "CALL_ONCE", "BROADCAST_TO", "RFFT2D",
-    "CONV_3D", "IMAG", "REAL", "COMPLEX_ABS", "HASHTABLE", "HASHTABLE_FIND", "HASHTABLE_IMPORT",
+    "PLACEHOLDER_FOR_GREATER_OP_CODES", "CUMSUM", "CALL_ONCE", "BROADCAST_TO", "RFFT2D", "CONV_3D",
+    "IMAG", "REAL", "COMPLEX_ABS", "HASHTABLE", "HASHTABLE_FIND", "HASHTABLE_IMPORT",
     "HASHTABLE_SIZE", "REDUCE_ALL", "CONV_3D_TRANSPOSE", "VAR_HANDLE", "READ_VARIABLE",
     "ASSIGN_VARIABLE", "BROADCAST_ARGS", "RANDOM_STANDARD_NORMAL", "BUCKETIZE", "RANDOM_UNIFORM",
     "MULTINOMIAL", "GELU", "DYNAMIC_UPDATE_SLICE",
 };
+/* clang-format on */
 
 const char *seer__tfl_op_name(int32_t code)
 {
@@ -207,8 +214,7 @@ static int conv(struct op *o, bool depthwise)
     a.dilation[0] = dh;
     a.dilation[1] = dw;
     a.has_bias = o->in.n > 2 && o->x[2];
-    return emit(o, depthwise ? SEER_OP_QDEPTHWISE_CONV2D : SEER_OP_QCONV2D, (int)o->in.n, &a,
-                NULL);
+    return emit(o, depthwise ? SEER_OP_QDEPTHWISE_CONV2D : SEER_OP_QCONV2D, (int)o->in.n, &a, NULL);
 }
 
 static int concat(struct op *o)
@@ -371,8 +377,7 @@ static int detection_postprocess(struct op *o)
         return rc;
     }
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        rc = flex_opt(o, &root, keys[i].key, keys[i].def, keys[i].required,
-                      &params[keys[i].slot]);
+        rc = flex_opt(o, &root, keys[i].key, keys[i].def, keys[i].required, &params[keys[i].slot]);
         if (rc)
             return rc;
     }
@@ -408,16 +413,13 @@ int seer__tfl_add_op(struct seer__tfl *c, uint32_t index, const struct seer_fb_t
     case SEER__TFL_RESHAPE:
     case SEER__TFL_LOGISTIC:
     case SEER__TFL_DEQUANTIZE:
-    case SEER__TFL_QUANTIZE:
-        break;
+    case SEER__TFL_QUANTIZE: break;
     case SEER__TFL_CUSTOM:
         if (custom && !strcmp(custom, "TFLite_Detection_PostProcess"))
             break;
         rc = seer_errf(c->err, SEER_EUNSUPPORTED, "this custom operator is not supported");
         goto out;
-    default:
-        rc = seer_errf(c->err, SEER_EUNSUPPORTED, "this operator is not supported");
-        goto out;
+    default: rc = seer_errf(c->err, SEER_EUNSUPPORTED, "this operator is not supported"); goto out;
     }
     if ((rc = gather_inputs(&o)))
         goto out;

@@ -28,8 +28,7 @@ static int check_q(const struct seer_tensor *t, const char *what, struct seer_er
         return seer_errf(err, SEER_EUNSUPPORTED,
                          "%s must be uint8 with a per-tensor scale and zero point "
                          "(got %s, scale %g, zero point %d)",
-                         what, seer_dtype_name(t->dtype), (double)t->q.scale,
-                         (int)t->q.zero_point);
+                         what, seer_dtype_name(t->dtype), (double)t->q.scale, (int)t->q.zero_point);
     return SEER_OK;
 }
 
@@ -57,8 +56,7 @@ static int qconv_common(struct seer_node *nd, int64_t co, struct seer__win *g,
         if (x->dims[i] < 1 || w->dims[i] < 1)
             return seer_errf(err, SEER_EFORMAT, "input and weights need positive dims");
     *bias = nd->n_in > 2 ? nd->in[2] : NULL;
-    if (*bias && ((*bias)->dtype != SEER_DTYPE_I32 || (*bias)->ndim != 1 ||
-                  (*bias)->dims[0] != co))
+    if (*bias && ((*bias)->dtype != SEER_DTYPE_I32 || (*bias)->ndim != 1 || (*bias)->dims[0] != co))
         return seer_errf(err, SEER_EFORMAT, "bias must be int32 [%lld]", (long long)co);
     if (nd->a.act != SEER_ACT_NONE && nd->a.act != SEER_ACT_RELU && nd->a.act != SEER_ACT_RELU6)
         return seer_errf(err, SEER_EUNSUPPORTED, "fused activation %d on uint8", (int)nd->a.act);
@@ -110,10 +108,10 @@ int seer_shape_qdepthwise_conv2d(struct seer_node *nd, struct seer_err *err)
 /* Everything a quantised conv kernel needs, recomputed from the checked node. */
 struct qparams {
     struct seer__win g;
-    int32_t xz, wz, yz;       /* zero points */
-    int32_t m;                /* output multiplier and shift */
+    int32_t xz, wz, yz; /* zero points */
+    int32_t m;          /* output multiplier and shift */
     int shift;
-    int32_t lo, hi;           /* activation clamp */
+    int32_t lo, hi; /* activation clamp */
     int64_t co;
 };
 

@@ -27,13 +27,13 @@
 #include "kernels/kernel.h"
 
 struct pp {
-    int64_t n;                /* anchors */
-    int64_t c;                /* class columns, background included */
+    int64_t n;                                       /* anchors */
+    int64_t c;                                       /* class columns, background included */
     int max_det, max_cls, per_class, num_classes, k; /* k: classes reported per anchor */
     bool regular;
     float score_thr, iou_thr;
-    float scale[4];           /* y, x, h, w */
-    int off;                  /* label offset: 1 when column 0 is the background */
+    float scale[4]; /* y, x, h, w */
+    int off;        /* label offset: 1 when column 0 is the background */
 };
 
 /* Scratch layout, in 4-byte units from the start. */
@@ -66,10 +66,10 @@ static size_t make_layout(const struct pp *p, struct layout *l)
     size_t n = (size_t)p->n, d = (size_t)p->max_det, at = 0;
     size_t sel = d > (size_t)p->per_class ? d : (size_t)p->per_class;
 
-#define TAKE(field, count)                                                               \
-    do {                                                                                 \
-        l->field = at;                                                                   \
-        at += (count);                                                                   \
+#define TAKE(field, count)                                                                         \
+    do {                                                                                           \
+        l->field = at;                                                                             \
+        at += (count);                                                                             \
     } while (0)
     TAKE(boxes, 4 * n);
     TAKE(best, n);
@@ -108,8 +108,7 @@ int seer_shape_detection_postprocess(struct seer_node *nd, struct seer_err *err)
     par = nd->in[3];
     if (par->dtype != SEER_DTYPE_F32 || par->ndim != 1 || par->dims[0] != SEER_PP_COUNT ||
         !par->data)
-        return seer_errf(err, SEER_EFORMAT, "params must be a constant float32[%d]",
-                         SEER_PP_COUNT);
+        return seer_errf(err, SEER_EFORMAT, "params must be a constant float32[%d]", SEER_PP_COUNT);
     if (box->ndim != 3 || box->dims[0] != 1 || box->dims[2] < 4 || box->dims[1] < 1)
         return seer_errf(err, SEER_EFORMAT, "box encodings must be [1, anchors, >=4]");
     if (cls->ndim != 3 || cls->dims[0] != 1 || cls->dims[1] != box->dims[1] || cls->dims[2] < 1)
@@ -415,8 +414,7 @@ void seer_kref_detection_postprocess(const struct seer_kctx *k, const struct see
     read_params(nd, &p);
     make_layout(&p, &l);
     for (int i = 0; i < 3; i++)
-        memset(nd->out[i]->data, 0,
-               (size_t)seer_tensor_numel(nd->out[i]) * sizeof(float));
+        memset(nd->out[i]->data, 0, (size_t)seer_tensor_numel(nd->out[i]) * sizeof(float));
     decode_boxes(nd, &p, f + l.boxes);
     if (p.regular)
         regular_nms(nd, &p, &l, f, u);

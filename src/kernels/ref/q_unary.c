@@ -48,8 +48,7 @@ int seer_shape_qlogistic(struct seer_node *nd, struct seer_err *err)
 }
 
 /* The 256-entry table of a uint8 logistic. */
-static void logistic_table(const struct seer_tensor *x, const struct seer_tensor *y,
-                           uint8_t *table)
+static void logistic_table(const struct seer_tensor *x, const struct seer_tensor *y, uint8_t *table)
 {
     const float inv = 1.0f / y->q.scale;
 
@@ -147,8 +146,7 @@ static int32_t clamp_q(int32_t v, enum seer_dtype dt)
 
 static int32_t load_q(const struct seer_tensor *t, int64_t i)
 {
-    return t->dtype == SEER_DTYPE_U8 ? ((const uint8_t *)t->data)[i]
-                                     : ((const int8_t *)t->data)[i];
+    return t->dtype == SEER_DTYPE_U8 ? ((const uint8_t *)t->data)[i] : ((const int8_t *)t->data)[i];
 }
 
 static void store_q(const struct seer_tensor *t, int64_t i, int32_t v)
@@ -171,8 +169,9 @@ void seer_kref_quantize(const struct seer_kctx *k, const struct seer_node *nd)
         for (int64_t i = lo; i < hi; i++) {
             float r = roundf(p[i] / y->q.scale);
             /* Keep the float-to-int conversion defined for huge or NaN inputs. */
-            int32_t v = r >= 2147483520.0f ? INT32_MAX : r > -2147483648.0f ? (int32_t)r
-                                                                              : INT32_MIN;
+            int32_t v = r >= 2147483520.0f   ? INT32_MAX
+                        : r > -2147483648.0f ? (int32_t)r
+                                             : INT32_MIN;
             v = v > INT32_MAX - 255 ? INT32_MAX - 255 : v < INT32_MIN + 255 ? INT32_MIN + 255 : v;
             store_q(y, i, clamp_q(v + yz, y->dtype));
         }

@@ -27,8 +27,7 @@ void seer__q_quantize_multiplier(double x, int32_t *m, int *shift)
     *m = (int32_t)fixed;
 }
 
-void seer__q_act_range(const struct seer_tensor *out, enum seer_act act, int32_t *lo,
-                       int32_t *hi)
+void seer__q_act_range(const struct seer_tensor *out, enum seer_act act, int32_t *lo, int32_t *hi)
 {
     float scale = out->q.scale;
     int32_t zp = out->q.zero_point;

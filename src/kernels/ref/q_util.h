@@ -56,8 +56,7 @@ static inline int32_t seer__q_mul(int32_t x, int32_t m, int shift)
 
 /* The uint8 clamp range [*lo, *hi] of an activation fused into a TFLite op, in the
  * output's quantised domain (zero point plus round(f / scale) in float). */
-void seer__q_act_range(const struct seer_tensor *out, enum seer_act act, int32_t *lo,
-                       int32_t *hi);
+void seer__q_act_range(const struct seer_tensor *out, enum seer_act act, int32_t *lo, int32_t *hi);
 
 /* Whether t is a per-tensor quantised uint8 tensor (scale > 0 and finite, zero point in
  * [0, 255]). */

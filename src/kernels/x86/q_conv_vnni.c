@@ -36,23 +36,23 @@
 #include "kernels/ref/q_util.h"
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-#define TILE_P 6  /* output pixels per tile */
-#define TILE_B 4  /* 16-channel blocks per tile */
+#define TILE_P 6 /* output pixels per tile */
+#define TILE_B 4 /* 16-channel blocks per tile */
 
 struct qstate {
     bool depthwise;
     struct seer__win g;
-    int64_t co, nblk;         /* output channels, 16-channel blocks */
-    int64_t k, k4;            /* taps per output (KH*KW*CI) and 4-byte groups (padded) */
-    bool direct;              /* 1x1, stride 1, no padding, k % 4 == 0: rows in place */
-    int8_t *w;                /* conv: [nblk][k4][16][4] of w - 128; depthwise: unused */
-    int32_t *wdw;             /* depthwise: [KH*KW][nblk*16] of w - zw */
-    int32_t *cst;             /* [nblk*16]: bias - zx * sum(w - zw) (conv), bias (dw) */
-    int32_t cx;               /* conv: 128 - zw, the weight of sx */
+    int64_t co, nblk; /* output channels, 16-channel blocks */
+    int64_t k, k4;    /* taps per output (KH*KW*CI) and 4-byte groups (padded) */
+    bool direct;      /* 1x1, stride 1, no padding, k % 4 == 0: rows in place */
+    int8_t *w;        /* conv: [nblk][k4][16][4] of w - 128; depthwise: unused */
+    int32_t *wdw;     /* depthwise: [KH*KW][nblk*16] of w - zw */
+    int32_t *cst;     /* [nblk*16]: bias - zx * sum(w - zw) (conv), bias (dw) */
+    int32_t cx;       /* conv: 128 - zw, the weight of sx */
     int32_t xz, yz, m, lo, hi;
     int shift;
-    uint8_t *patch;           /* conv, not direct: n_threads x TILE_P x k4*4 bytes */
-    size_t patch_bytes;       /* per worker */
+    uint8_t *patch;     /* conv, not direct: n_threads x TILE_P x k4*4 bytes */
+    size_t patch_bytes; /* per worker */
     int n_threads;
 };
 
@@ -107,8 +107,7 @@ TARGET static inline __m512i rdbpot16(__m512i x, int e)
 }
 
 /* acc -> uint8 for 16 channels, stored under mask. */
-TARGET static inline void store16(const struct qstate *s, __m512i acc, uint8_t *dst,
-                                  __mmask16 mask)
+TARGET static inline void store16(const struct qstate *s, __m512i acc, uint8_t *dst, __mmask16 mask)
 {
     int left = s->shift > 0 ? s->shift : 0, right = s->shift > 0 ? 0 : -s->shift;
     __m512i v = _mm512_sll_epi32(acc, _mm_cvtsi32_si128(left));
@@ -134,12 +133,12 @@ TARGET static int32_t sum_u8(const uint8_t *p, int64_t n)
     int64_t i = 0;
 
     for (; i + 64 <= n; i += 64)
-        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_loadu_si512(p + i),
-                                                    _mm512_setzero_si512()));
+        acc = _mm512_add_epi64(acc,
+                               _mm512_sad_epu8(_mm512_loadu_si512(p + i), _mm512_setzero_si512()));
     if (i < n) {
         __mmask64 m = ((__mmask64)1 << (n - i)) - 1;
-        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(m, p + i),
-                                                    _mm512_setzero_si512()));
+        acc = _mm512_add_epi64(
+            acc, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(m, p + i), _mm512_setzero_si512()));
     }
     return (int32_t)(uint32_t)_mm512_reduce_add_epi64(acc);
 }
