@@ -76,6 +76,49 @@ enum seer_op {
                               * class scores, anchors, params f32[SEER_PP_COUNT]
                               * (enum seer_pp_param); out: boxes, classes,
                               * scores, count (float32) */
+    /* TensorFlow 1 dataflow control flow and data-dependent shapes: graphs with these run
+     * through the dataflow interpreter (graph/dynexec.c), never a static plan */
+    SEER_OP_ENTER,           /* in: x; attrs.frame (loop id, from 1), attrs.is_constant */
+    SEER_OP_EXIT,            /* in: x; leaves the loop frame */
+    SEER_OP_SWITCH,          /* in: data, pred (bool scalar); out: false, true (one is dead) */
+    SEER_OP_MERGE,           /* in: x0..xn-1; out: the live input, its index (int32) */
+    SEER_OP_NEXT_ITERATION,  /* in: x; to the next iteration of its frame */
+    SEER_OP_LOOP_COND,       /* in: pred (bool scalar) */
+    SEER_OP_CONTROL_DEP,     /* in: x, deps...; out: x, dead or in a frame as its deps are
+                              * (TensorFlow's control inputs where they carry deadness) */
+    SEER_OP_TA_NEW,          /* TensorArrayV3: in: size; out: handle (int32), flow (f32);
+                              * attrs.dtype, attrs.dynamic_size */
+    SEER_OP_TA_READ,         /* in: handle, index, flow; attrs.dtype */
+    SEER_OP_TA_WRITE,        /* in: handle, index, value, flow; out: flow */
+    SEER_OP_TA_GATHER,       /* in: handle, indices, flow; attrs.dtype */
+    SEER_OP_TA_SCATTER,      /* in: handle, indices, value, flow; out: flow */
+    SEER_OP_TA_SIZE,         /* in: handle, flow; out: int32 scalar */
+    SEER_OP_TA_CONCAT,       /* in: handle, flow; out: value, lengths (int64); attrs.dtype */
+    SEER_OP_NMS,             /* NonMaxSuppressionV2/V3: in: boxes [N,4], scores [N],
+                              * max_output_size, iou_threshold, [score_threshold]; out: int32
+                              * indices, at most max_output_size (data-dependent count) */
+    SEER_OP_WHERE,           /* in: x; out: int64 [count, rank] coordinates of true elements */
+    SEER_OP_FILL,            /* in: dims, value */
+    SEER_OP_RANGE,           /* in: start, limit, delta (int32 or float32) */
+    SEER_OP_TILE,            /* in: x, multiples */
+    SEER_OP_SLICE,           /* in: x, begin, size (-1: to the end) */
+    SEER_OP_SHAPE,           /* in: x; out: attrs.dtype (int32/int64) vector */
+    SEER_OP_SIZE,            /* in: x; out: attrs.dtype scalar */
+    SEER_OP_RANK,            /* in: x; out: int32 scalar */
+    SEER_OP_PACK,            /* in: x0..xn-1; attrs.axis */
+    SEER_OP_UNPACK,          /* in: x; n_out outputs along attrs.axis */
+    SEER_OP_SPLIT,           /* in: axis, x; n_out equal pieces */
+    SEER_OP_ZEROS_LIKE,
+    SEER_OP_SELECT,          /* in: cond (bool), t, e: elementwise, or cond [N] picks rows */
+    SEER_OP_FUSED_BATCH_NORM, /* in: x NHWC, scale, offset, mean, variance; attrs.alpha is
+                              * epsilon; out: y and four statistics (inference mode) */
+    SEER_OP_CROP_AND_RESIZE, /* in: image NHWC, boxes [N,4], box_ind [N], crop_size [2];
+                              * bilinear; attrs.alpha is the extrapolation value */
+    SEER_OP_LOGICAL_AND,
+    SEER_OP_SQRT,
+    SEER_OP_REDUCE_MAX,      /* in: x, axes; attrs.keep_dims */
+    SEER_OP_REDUCE_PROD,     /* in: x, axes; attrs.keep_dims */
+    SEER_OP_REDUCE_ALL,      /* in: x (bool), axes; attrs.keep_dims */
     SEER_OP_COUNT,
 };
 
@@ -160,6 +203,9 @@ struct seer_attrs {
     int32_t n_post;           /* fused elementwise tail (fast kernels only) */
     struct seer_post post[SEER_MAX_POST];
     int32_t post_sum_input;   /* index in in[] of a SEER_POST_SUM operand */
+    int32_t frame;            /* Enter: its loop frame (importers number frames from 1) */
+    bool is_constant;         /* Enter: a loop invariant, seen by every iteration */
+    bool dynamic_size;        /* TensorArrayV3: may grow past its initial size */
 };
 
 enum seer_value_kind {

@@ -101,6 +101,10 @@ struct seer__tf_op {
     int n_out;           /* outputs the node makes (TopKV2: 2, SplitV: num_split) */
     bool axis_from_last; /* ConcatV2: the last input is the axis; the importer reads
                             that constant into a.axis and passes only the others */
+    bool zero_axis;      /* Gather (v1): the importer appends a constant axis 0 */
+    const char *frame;   /* Enter: its frame_name (borrowed from the node, NUL-terminated
+                            only up to frame_len); the importer numbers frames */
+    size_t frame_len;
 };
 
 /* Data types */

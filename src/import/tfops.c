@@ -28,6 +28,19 @@ enum fam {
     F_SPLITV,
     F_SOFTMAX,
     F_BIASADD,
+    F_OUT_TYPE,   /* Shape, Size: out_type (default int32) */
+    F_PACK,
+    F_UNPACK,
+    F_SPLIT,      /* Split: num_split outputs */
+    F_MERGE,
+    F_ENTER,
+    F_TA_NEW,
+    F_TA_DTYPE,   /* TensorArrayReadV3, GatherV3: dtype */
+    F_TA_CONCAT,
+    F_BATCH_NORM,
+    F_CROP,
+    F_GATHER1,    /* Gather: axis 0 */
+    F_TWO_OUT,    /* Switch: two outputs */
 };
 
 static const struct {
@@ -80,6 +93,43 @@ static const struct {
     {"SparseToDense", SEER_OP_SPARSE_TO_DENSE, F_PLAIN, 4},
     {"SplitV", SEER_OP_SPLITV, F_SPLITV, 3},
     {"Softmax", SEER_OP_SOFTMAX, F_SOFTMAX, 1},
+    {"Max", SEER_OP_REDUCE_MAX, F_MEAN, 2},
+    {"Prod", SEER_OP_REDUCE_PROD, F_MEAN, 2},
+    {"All", SEER_OP_REDUCE_ALL, F_MEAN, 2},
+    {"Gather", SEER_OP_GATHER, F_GATHER1, 2},
+    {"Fill", SEER_OP_FILL, F_PLAIN, 2},
+    {"Range", SEER_OP_RANGE, F_PLAIN, 3},
+    {"Tile", SEER_OP_TILE, F_PLAIN, 2},
+    {"Slice", SEER_OP_SLICE, F_PLAIN, 3},
+    {"Shape", SEER_OP_SHAPE, F_OUT_TYPE, 1},
+    {"Size", SEER_OP_SIZE, F_OUT_TYPE, 1},
+    {"Rank", SEER_OP_RANK, F_PLAIN, 1},
+    {"Pack", SEER_OP_PACK, F_PACK, 0},
+    {"Unpack", SEER_OP_UNPACK, F_UNPACK, 1},
+    {"Split", SEER_OP_SPLIT, F_SPLIT, 2},
+    {"ZerosLike", SEER_OP_ZEROS_LIKE, F_PLAIN, 1},
+    {"Select", SEER_OP_SELECT, F_PLAIN, 3},
+    {"Where", SEER_OP_WHERE, F_PLAIN, 1},
+    {"LogicalAnd", SEER_OP_LOGICAL_AND, F_PLAIN, 2},
+    {"Sqrt", SEER_OP_SQRT, F_PLAIN, 1},
+    {"FusedBatchNorm", SEER_OP_FUSED_BATCH_NORM, F_BATCH_NORM, 5},
+    {"CropAndResize", SEER_OP_CROP_AND_RESIZE, F_CROP, 4},
+    {"NonMaxSuppressionV2", SEER_OP_NMS, F_PLAIN, 4},
+    {"NonMaxSuppressionV3", SEER_OP_NMS, F_PLAIN, 5},
+    /* TensorFlow 1 control flow and TensorArrays (run by the dataflow interpreter) */
+    {"Enter", SEER_OP_ENTER, F_ENTER, 1},
+    {"Exit", SEER_OP_EXIT, F_PLAIN, 1},
+    {"Switch", SEER_OP_SWITCH, F_TWO_OUT, 2},
+    {"Merge", SEER_OP_MERGE, F_MERGE, 0},
+    {"NextIteration", SEER_OP_NEXT_ITERATION, F_PLAIN, 1},
+    {"LoopCond", SEER_OP_LOOP_COND, F_PLAIN, 1},
+    {"TensorArrayV3", SEER_OP_TA_NEW, F_TA_NEW, 1},
+    {"TensorArrayReadV3", SEER_OP_TA_READ, F_TA_DTYPE, 3},
+    {"TensorArrayWriteV3", SEER_OP_TA_WRITE, F_PLAIN, 4},
+    {"TensorArrayGatherV3", SEER_OP_TA_GATHER, F_TA_DTYPE, 3},
+    {"TensorArrayScatterV3", SEER_OP_TA_SCATTER, F_PLAIN, 4},
+    {"TensorArraySizeV3", SEER_OP_TA_SIZE, F_PLAIN, 2},
+    {"TensorArrayConcatV3", SEER_OP_TA_CONCAT, F_TA_CONCAT, 2},
     /* Gradient and debugging markers are identities at inference time. */
     {"Identity", SEER_OP_IDENTITY, F_PLAIN, 1},
     {"StopGradient", SEER_OP_IDENTITY, F_PLAIN, 1},
@@ -153,6 +203,43 @@ static int attr_ints(const struct seer__tf_node *nd, const char *name, const int
                          nd->name, nd->op, name);
     *v = at->list.i;
     *n = at->list.n_i;
+    return SEER_OK;
+}
+
+/* A TYPE attribute mapped to a Seer dtype; dflt when absent (INVALID: required). */
+static int attr_dtype(const struct seer__tf_node *nd, const char *name, int dflt, bool tfjs,
+                      enum seer_dtype *out, struct seer_err *err)
+{
+    const struct seer__tf_attr *at = seer__tf_attr_find(nd, name);
+    int dt = dflt;
+
+    if (at && at->kind != SEER__TF_ATTR_TYPE)
+        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr '%s' is not a type", nd->name,
+                         nd->op, name);
+    if (at)
+        dt = at->type;
+    if (dt == SEER__TF_DT_INVALID)
+        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr '%s' is missing", nd->name,
+                         nd->op, name);
+    if (!seer__tf_dt_to_seer(dt, tfjs, out))
+        return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): %s %s is not supported",
+                         nd->name, nd->op, name, seer__tf_dt_name(dt));
+    return SEER_OK;
+}
+
+/* A count attribute (num, num_split): positive and bounded. */
+static int attr_count(const struct seer__tf_node *nd, const char *name, int *out,
+                      struct seer_err *err)
+{
+    const struct seer__tf_attr *at = seer__tf_attr_find(nd, name);
+
+    if (!at || at->kind != SEER__TF_ATTR_I || at->i < 1)
+        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr '%s' is missing or not "
+                         "positive", nd->name, nd->op, name);
+    if (at->i > MAX_SPLIT)
+        return seer_errf(err, SEER_ELIMIT, "node '%s' (%s): %s %lld is over %d", nd->name,
+                         nd->op, name, (long long)at->i, MAX_SPLIT);
+    *out = (int)at->i;
     return SEER_OK;
 }
 
@@ -322,6 +409,7 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
     const struct seer__tf_attr *at;
     const int64_t *v;
     int n, rc = SEER_OK;
+    bool b;
 
     switch (fam) {
     case F_CONV: return conv_attrs(nd, a, err);
@@ -429,6 +517,59 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
         a->axis = -1; /* TensorFlow's Softmax always works on the last dim */
         return SEER_OK;
     case F_BIASADD: return check_nhwc(nd, err);
+    case F_OUT_TYPE: return attr_dtype(nd, "out_type", SEER__TF_DT_INT32, tfjs, &a->dtype, err);
+    case F_PACK:
+        if (n_in < 1)
+            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): needs at least one input",
+                             nd->name, nd->op);
+        at = seer__tf_attr_find(nd, "N");
+        if (at && (at->kind != SEER__TF_ATTR_I || at->i != n_in))
+            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr N does not match its "
+                             "%d inputs", nd->name, nd->op, n_in);
+        return attr_i32(nd, "axis", 0, &a->axis, err);
+    case F_UNPACK:
+        rc = attr_count(nd, "num", &o->n_out, err);
+        return rc ? rc : attr_i32(nd, "axis", 0, &a->axis, err);
+    case F_SPLIT: return attr_count(nd, "num_split", &o->n_out, err);
+    case F_MERGE:
+        if (n_in < 1)
+            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): needs at least one input",
+                             nd->name, nd->op);
+        o->n_out = 2;
+        return SEER_OK;
+    case F_TWO_OUT: o->n_out = 2; return SEER_OK;
+    case F_ENTER:
+        at = seer__tf_attr_find(nd, "frame_name");
+        if (!at || at->kind != SEER__TF_ATTR_S || at->s.n == 0)
+            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr 'frame_name' is missing",
+                             nd->name, nd->op);
+        o->frame = at->s.p;
+        o->frame_len = at->s.n;
+        return attr_bool(nd, "is_constant", false, &a->is_constant, err);
+    case F_TA_NEW:
+        o->n_out = 2;
+        rc = attr_dtype(nd, "dtype", SEER__TF_DT_INVALID, tfjs, &a->dtype, err);
+        return rc ? rc : attr_bool(nd, "dynamic_size", false, &a->dynamic_size, err);
+    case F_TA_DTYPE: return attr_dtype(nd, "dtype", SEER__TF_DT_INVALID, tfjs, &a->dtype, err);
+    case F_TA_CONCAT:
+        o->n_out = 2;
+        return attr_dtype(nd, "dtype", SEER__TF_DT_INVALID, tfjs, &a->dtype, err);
+    case F_BATCH_NORM:
+        o->n_out = 5;
+        rc = check_nhwc(nd, err);
+        if (!rc)
+            rc = attr_bool(nd, "is_training", true, &b, err);
+        if (!rc && b)
+            return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): training mode is not "
+                             "supported (is_training must be false)", nd->name, nd->op);
+        return rc ? rc : attr_float(nd, "epsilon", 0.0001f, &a->alpha, err);
+    case F_CROP:
+        at = seer__tf_attr_find(nd, "method");
+        if (at && (at->kind != SEER__TF_ATTR_S || !seer__tf_bytes_eq(at->s, "bilinear")))
+            return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): only method 'bilinear' "
+                             "is supported", nd->name, nd->op);
+        return attr_float(nd, "extrapolation_value", 0.0f, &a->alpha, err);
+    case F_GATHER1: o->zero_axis = true; return SEER_OK;
     case F_PAD:
     case F_PLAIN: return SEER_OK;
     }

@@ -53,12 +53,48 @@
     X(QLOGISTIC, qlogistic, "LOGISTIC (uint8)", true)                                    \
     X(DEQUANTIZE, dequantize, "DEQUANTIZE", true)                                        \
     X(QUANTIZE, quantize, "QUANTIZE", true)                                              \
-    X(DETECTION_POSTPROCESS, detection_postprocess, "TFLite_Detection_PostProcess", false)
+    X(DETECTION_POSTPROCESS, detection_postprocess, "TFLite_Detection_PostProcess", false) \
+    X(ENTER, enter, "Enter", false)                                                      \
+    X(EXIT, exit, "Exit", false)                                                         \
+    X(SWITCH, switch, "Switch", false)                                                   \
+    X(MERGE, merge, "Merge", false)                                                      \
+    X(NEXT_ITERATION, next_iteration, "NextIteration", false)                            \
+    X(LOOP_COND, loop_cond, "LoopCond", false)                                           \
+    X(CONTROL_DEP, control_dep, "ControlDependency", false)                              \
+    X(TA_NEW, ta_new, "TensorArrayV3", false)                                            \
+    X(TA_READ, ta_read, "TensorArrayReadV3", false)                                      \
+    X(TA_WRITE, ta_write, "TensorArrayWriteV3", false)                                   \
+    X(TA_GATHER, ta_gather, "TensorArrayGatherV3", false)                                \
+    X(TA_SCATTER, ta_scatter, "TensorArrayScatterV3", false)                             \
+    X(TA_SIZE, ta_size, "TensorArraySizeV3", false)                                      \
+    X(TA_CONCAT, ta_concat, "TensorArrayConcatV3", false)                                \
+    X(NMS, nms, "NonMaxSuppressionV3", false)                                            \
+    X(WHERE, where, "Where", false)                                                      \
+    X(FILL, fill, "Fill", true)                                                          \
+    X(RANGE, range, "Range", false)                                                      \
+    X(TILE, tile, "Tile", true)                                                          \
+    X(SLICE, slice, "Slice", true)                                                       \
+    X(SHAPE, shape, "Shape", false)                                                      \
+    X(SIZE, size, "Size", false)                                                         \
+    X(RANK, rank, "Rank", false)                                                         \
+    X(PACK, pack, "Pack", true)                                                          \
+    X(UNPACK, unpack, "Unpack", true)                                                    \
+    X(SPLIT, split, "Split", true)                                                       \
+    X(ZEROS_LIKE, zeros_like, "ZerosLike", true)                                         \
+    X(SELECT, select, "Select", true)                                                    \
+    X(FUSED_BATCH_NORM, fused_batch_norm, "FusedBatchNorm", true)                        \
+    X(CROP_AND_RESIZE, crop_and_resize, "CropAndResize", true)                           \
+    X(LOGICAL_AND, logical_and, "LogicalAnd", true)                                      \
+    X(SQRT, sqrt, "Sqrt", true)                                                          \
+    X(REDUCE_MAX, reduce_max, "Max", true)                                               \
+    X(REDUCE_PROD, reduce_prod, "Prod", true)                                            \
+    X(REDUCE_ALL, reduce_all, "All", true)
 
 #define DECL(E, f, n, par) SEER_DECLARE_OP(f);
 OPS(DECL)
 #undef DECL
 size_t seer_scratch_detection_postprocess(const struct seer_node *nd);
+size_t seer_scratch_nms(const struct seer_node *nd);
 
 static struct seer_op_info table[SEER_OP_COUNT];
 static const char *names[SEER_OP_COUNT];
@@ -73,6 +109,7 @@ static void fill(void)
 #undef ROW
     /* Ops whose reference kernel needs planned scratch memory. */
     table[SEER_OP_DETECTION_POSTPROCESS].scratch = seer_scratch_detection_postprocess;
+    table[SEER_OP_NMS].scratch = seer_scratch_nms;
 }
 
 const struct seer_op_info *seer_op_info(enum seer_op op)
