@@ -24,6 +24,10 @@ struct seer_import_opts {
      * matches the input's. input_ndim 0: none. */
     int input_ndim;
     int64_t input_dims[SEER_MAX_DIMS];
+    /* GraphDef: the tensor names ("detection_boxes", "y:0") to make the graph's outputs;
+     * NULL means every node whose value nothing consumes. Borrowed for the call. */
+    const char *const *outputs;
+    int n_outputs;
 };
 
 /* TF.js graph models */
@@ -58,6 +62,21 @@ int seer_tflite_import_mem(const uint8_t *p, size_t n, const struct seer_limits 
 /* The same for a file (read whole, up to lim->max_model_bytes); errors name the path. */
 int seer_tflite_import_file(const char *path, const struct seer_limits *lim,
                             struct seer_graph **out, struct seer_err *err);
+
+/* TensorFlow GraphDef (.pb: frozen graphs such as frozen_inference_graph.pb) */
+/* Parses a serialized GraphDef from p[0..n) (borrowed for the call) and builds what its
+ * outputs need: opts->outputs, or every node nothing consumes. TF1 control flow
+ * (while loops, tf.cond) and TensorArrays are kept for the dataflow interpreter;
+ * placeholders keep unknown dims as -1 unless opts give them. Malformed bytes are
+ * EFORMAT naming the byte offset or node; unsupported ops EUNSUPPORTED naming the node;
+ * sizes over lim ELIMIT. opts and lim may be NULL. Builds *out (caller frees). */
+int seer_graphdef_import_mem(const uint8_t *p, size_t n, const struct seer_limits *lim,
+                             const struct seer_import_opts *opts, struct seer_graph **out,
+                             struct seer_err *err);
+/* The same for a file (read whole, up to lim->max_model_bytes); errors name the file. */
+int seer_graphdef_import_file(const char *path, const struct seer_limits *lim,
+                              const struct seer_import_opts *opts, struct seer_graph **out,
+                              struct seer_err *err);
 
 /* Names */
 /* Finds the value a TensorFlow tensor name refers to: "x" and "x:0" are output 0 of node
