@@ -32,9 +32,17 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
 void seer_plan_free(struct seer_plan *p); /* NULL ok */
 
 /* Input i's tensor: write input data into its data buffer (owned by the plan) before
- * seer_plan_run. Shape and dtype are fixed by the graph. */
+ * seer_plan_run. Shape and dtype are fixed by the graph, except for the open dims (-1)
+ * of a graph that runs on the dataflow interpreter (see seer_plan_set_input_shape). */
 struct seer_tensor *seer_plan_input(struct seer_plan *p, int i);
 int seer_plan_n_inputs(const struct seer_plan *p);
+/* Sets input i's shape for the next runs; its buffer (seer_plan_input) is resized and its
+ * contents are undefined until written. The shape must match the graph's input in rank
+ * and in every dim the graph fixes; a graph input of unknown rank takes any shape.
+ * Static plans accept only their own shape. EINVAL naming the input otherwise, ELIMIT
+ * over the element limit. */
+int seer_plan_set_input_shape(struct seer_plan *p, int i, int ndim, const int64_t *dims,
+                              struct seer_err *err);
 /* Output i after a run; its data is valid until the next run or seer_plan_free. */
 const struct seer_tensor *seer_plan_output(const struct seer_plan *p, int i);
 int seer_plan_n_outputs(const struct seer_plan *p);

@@ -24,6 +24,7 @@
 #include "core/alloc.h"
 #include "core/compiler.h"
 #include "core/threadpool.h"
+#include "graph/dyn_int.h"
 #include "graph/plan_int.h"
 
 #define PLAN_ALIGN 64
@@ -187,6 +188,8 @@ int seer_plan_new(const struct seer_graph *g, const struct seer_plan_opts *o,
     *out = NULL;
     if (!g->prepared)
         return seer_errf(err, SEER_EINVAL, "graph is not prepared");
+    if (seer__graph_is_dynamic(g))
+        return seer__dyn_plan_new(g, o, out, err);
     p = seer_calloc(1, sizeof(*p));
     if (!p)
         return seer_errf(err, SEER_ENOMEM, "out of memory");
@@ -295,6 +298,7 @@ void seer_plan_free(struct seer_plan *p)
 {
     if (!p)
         return;
+    seer__dyn_free(p->dyn);
     if (p->fast)
         for (int j = 0; j < p->g->n_nodes; j++)
             if (p->fast[j].free)
@@ -377,7 +381,7 @@ void seer_plan_profile_print(const struct seer_plan *p, int runs, FILE *f)
     double by_op[SEER_OP_COUNT] = {0}, total = 0;
     int count[SEER_OP_COUNT] = {0};
 
-    if (!p->prof_ms || runs < 1)
+    if (!p->prof_ms || runs < 1 || p->dyn)
         return;
     for (int j = 0; j < p->g->n_nodes; j++) {
         if (p->skip[j])
@@ -396,7 +400,8 @@ void seer_plan_profile_print(const struct seer_plan *p, int runs, FILE *f)
 
 int seer_plan_run(struct seer_plan *p, struct seer_err *err)
 {
-    SEER_UNUSED(err);
+    if (p->dyn)
+        return seer__dyn_run(p, err);
     seer__omp_set_threads(p->n_threads);
     for (int j = 0; j < p->g->n_nodes; j++) {
         const struct seer_node *nd = &p->nodes[j];

@@ -16,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/arena.h"
+#include "graph/dyn_int.h"
 #include "graph/passes.h"
 #include "kernels/kernel.h"
 
@@ -245,6 +246,9 @@ int seer__graph_prepare(struct seer_graph *g, unsigned passes, struct seer_err *
 
     if (g->prepared)
         return SEER_OK;
+    /* Control flow, data-dependent shapes and open input dims: see graph/dynprep.c. */
+    if (seer__graph_is_dynamic(g))
+        return seer__graph_prepare_dynamic(g, err);
     if (g->n_outputs == 0)
         return seer_errf(err, SEER_EFORMAT, "the graph has no outputs");
     rc = prune_and_sort(g, err);
