@@ -3,15 +3,20 @@
 #   Seer: fp32 and bf16, 1 and 2 threads (seer bench --json)
 #   ONNX Runtime (npm onnxruntime-node) on ../shared/models/onnx/*.onnx, 1 and 2 threads
 #   TF.js 4.22 wasm on the original TF.js graph models, 1 thread
-# Prints a table of ms/image, images/s and Seer/peer ratios, and the FMA peak of one
-# thread measured before and after (a drop means the shared vCPU was contended).
+#   Seer end to end from JPEG bytes (seer bench --e2e) on a small photo and on a
+#   12-megapixel JPEG made here from it (seer bench --make-photo; nothing big is committed)
+# Prints a table of ms/image, images/s and Seer/peer ratios, the end-to-end times and the
+# load times, and the FMA peak of one thread measured before and after (a drop means the
+# shared vCPU was contended).
 set -eu
 cd "$(dirname "$0")/.."
 shared=${SEER_SHARED:-../shared}
 runs=${BENCH_RUNS:-20}
 seer=${SEER:-./build/seer}
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+big=$(mktemp --suffix=.jpg)
+trap 'rm -f "$out" "$big"' EXIT
+small=$shared/data/photos/dog.jpg
 
 if [ ! -d bench/node_modules/onnxruntime-node ]; then
     echo "bench: installing the peers (npm, bench/package.json)"
@@ -28,6 +33,20 @@ for m in centernet nanodet; do
         done
     done
 done
+if [ -f "$small" ] && $seer bench --make-photo "$big" --from "$small" --size 4000x3000 >/dev/null; then
+    for m in centernet nanodet; do
+        for t in 1 2; do
+            for p in small big; do
+                f=$small; [ "$p" = big ] && f=$big
+                $seer bench --model "$m" --threads "$t" --runs "$runs" --json --e2e "$f" |
+                    sed "s/^{/{\"runtime\": \"seer-e2e\", \"size\": \"$p\", /" >> "$out" ||
+                    echo "bench: seer $m end to end ($p photo) failed" >&2
+            done
+        done
+    done
+else
+    echo "bench: no end-to-end times (needs $small)" >&2
+fi
 node bench/peers.mjs --shared "$shared" --models models --runs "$runs" 2>/dev/null |
     grep '^{' >> "$out" || echo "bench: peers failed" >&2
 peak_after=$($seer bench --fma-peak)

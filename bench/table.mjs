@@ -38,3 +38,19 @@ for (const m of ['centernet', 'nanodet']) {
 const w = hdr.map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
 for (const l of lines) console.log(l.map((c, i) => String(c).padEnd(w[i])).join('  '));
 console.log('\nRatios above 1.00x mean Seer is faster. Medians of warm runs; see bench/run.sh.');
+
+// End to end from JPEG bytes (decode with DCT scaling, resize + normalise, model, decode
+// + NMS) against the model alone in the same calls, and the load time.
+const e2e = rows.filter((r) => r.runtime === 'seer-e2e');
+if (e2e.length) {
+  const h2 = ['model', 'threads', 'photo', 'end to end ms', 'model ms', 'e2e/model', 'load ms'];
+  const l2 = [h2];
+  for (const r of e2e) {
+    l2.push([r.model, r.threads, `${r.width}x${r.height} (${(r.bytes / 1e6).toFixed(2)} MB)`,
+      r.e2e_median_ms.toFixed(2), r.model_median_ms.toFixed(2), r.ratio.toFixed(2) + 'x',
+      r.load_ms.toFixed(0)]);
+  }
+  const w2 = h2.map((_, i) => Math.max(...l2.map((l) => String(l[i]).length)));
+  console.log('');
+  for (const l of l2) console.log(l.map((c, i) => String(c).padEnd(w2[i])).join('  '));
+}
