@@ -172,11 +172,11 @@ fi
 mkdir -p "$tmp/repo/nanodet/2"
 cp models/nanodet/1/* "$tmp/repo/nanodet/2/" 2>/dev/null
 mkdir -p "$tmp/repo/nanodet/00000003"
-echo '{"format": "tflite", "model": "x.tflite"}' >"$tmp/repo/nanodet/00000003/seer.json"
+echo '{"format": "onnx", "model": "x.onnx"}' >"$tmp/repo/nanodet/00000003/seer.json"
 "$SEER" models --models "$tmp/repo" >"$tmp/repo.txt" 2>/dev/null; rc=$?
 if [ $rc -eq 0 ] && grep -qE "^nanodet +2 .*AVAILABLE" "$tmp/repo.txt" &&
-    grep -qE "^nanodet +3 +- +tflite +generic +FAILED" "$tmp/repo.txt" &&
-    grep -q "format 'tflite' is not supported yet" "$tmp/repo.txt"; then
+    grep -qE "^nanodet +3 +- +onnx +generic +FAILED" "$tmp/repo.txt" &&
+    grep -q "format 'onnx' is not supported yet" "$tmp/repo.txt"; then
     ok models_failed_version
 else
     bad "models_failed_version (exit $rc): $(cat "$tmp/repo.txt")"

@@ -446,8 +446,8 @@ TEST(model_load_errors_name_the_problem)
         const char *manifest, *msg;
         int rc;
     } bad[] = {
-        {"{\"format\": \"tflite\", \"model\": \"model.json\"}",
-         "format 'tflite' is not supported yet", SEER_EUNSUPPORTED},
+        {"{\"format\": \"onnx\", \"model\": \"model.json\"}",
+         "format 'onnx' is not supported yet", SEER_EUNSUPPORTED},
         {"{\"format\": \"tfjs\", \"model\": \"model.json\", \"input\": {\"width\": 0, "
          "\"height\": 1}}",
          "/seer.json: input.width must be a positive integer", SEER_EFORMAT},
