@@ -372,8 +372,9 @@ TEST(reshape_after_transpose_on_random_shapes)
 }
 
 /* Folds: a zero Pad into a strided depthwise conv (asymmetric), a zero Pad before an
- * explicitly padded conv, a -inf Pad into a MaxPool, a [1,1,1,C] bias Add; and what must
- * not fold: a Pad of 1.0, a Pad read twice, a bias Add after an activation. */
+ * explicitly padded conv, a -inf Pad into a MaxPool, a [1,1,1,C] bias Add, a SplitV of a
+ * conv's channels; and what must not fold: a Pad of 1.0, a Pad read twice, a bias Add
+ * after an activation. */
 static void build_folds(struct seer_graph *g)
 {
     static const int32_t pa[] = {0, 0, 2, 1, 0, 3, 0, 0}, pb[] = {0, 0, 1, 1, 1, 1, 0, 0};
@@ -406,6 +407,19 @@ static void build_folds(struct seer_graph *g)
     int64_t b3[] = {3};
     seer_graph_mark_output(g, bin(g, SEER_OP_ADD, out0(c3), cf(g, 1, b3)));
     seer_graph_mark_output(g, q);
+    /* A conv (bias by Add) whose channels a SplitV cuts into 3 and the rest (4). */
+    int64_t w4[] = {3, 3, 7, 7}, b4v[] = {7}, one1[] = {1};
+    struct seer_node *c4 = node(g, SEER_OP_CONV2D, 2, (V *[]){z, cf(g, 4, w4)}, 1);
+    c4->a.padding = SEER_PAD_SAME;
+    static const int32_t sizes[] = {3, -1};
+    int32_t ax = -1;
+    struct seer_node *sp =
+        node(g, SEER_OP_SPLITV, 3,
+             (V *[]){bin(g, SEER_OP_ADD, out0(c4), cf(g, 1, b4v)), ints(g, 2, sizes),
+                     seer_graph_add_const(g, "ax", SEER_DTYPE_I32, 1, one1, &ax, true)},
+             2);
+    seer_graph_mark_output(g, un(g, SEER_OP_SIGMOID, out0(sp)));
+    seer_graph_mark_output(g, seer_value_of(sp->out[1]));
 }
 
 TEST(pads_and_biases_fold_into_convolutions_and_pools)
@@ -413,10 +427,12 @@ TEST(pads_and_biases_fold_into_convolutions_and_pools)
     struct seer_graph *g = NULL;
     int64_t bad = compare(build_folds, &g);
     int n_pad = g ? count_op(g, SEER_OP_PAD) : -1, n_add = g ? count_op(g, SEER_OP_ADD) : -1;
+    int n_split = g ? count_op(g, SEER_OP_SPLITV) : -1;
     seer_graph_free(g);
     ASSERT_EQ(bad, 0);
     ASSERT_EQ(n_pad, 1); /* q: read by a conv and an output */
     ASSERT_EQ(n_add, 1); /* after a fused ReLU */
+    ASSERT_EQ(n_split, 0);
 }
 
 /* The real NanoDet (converted from ONNX): 83 Transposes, 29 Pads and 38 Adds before;

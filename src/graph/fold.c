@@ -7,15 +7,21 @@
  * vector. Each of those is a pass over a whole activation. Here they become the
  * convolution's explicit padding and bias, and the pool's explicit padding.
  *
+ * A convolution whose output channels a SplitV then cuts apart (NanoDet's heads: 80
+ * class scores, which get a Sigmoid, and 44 box distances) becomes one convolution per
+ * part, so each part's tail (the Sigmoid) can fuse into its convolution.
+ *
  * Exactness with the reference kernels: a padded zero adds fmaf(0, w, acc) == acc to a
  * sum (up to the sign of a zero result), which is what skipping the cell does; MaxPool
  * with explicit padding ignores padded cells, which is what -inf cells do when every
- * window keeps at least one real cell (checked); and the reference convolution adds its
- * bias after the sum in one rounding, exactly as the separate Add did.
+ * window keeps at least one real cell (checked); the reference convolution adds its
+ * bias after the sum in one rounding, exactly as the separate Add did; and an output
+ * channel's sum does not depend on which other channels are computed beside it.
  */
 #include "graph/passes.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -148,6 +154,62 @@ static int fold_bias(struct fold *f, struct seer_node *add)
     return SEER_OK;
 }
 
+/* Conv2D -> SplitV on the channel axis into one Conv2D per part. */
+static int fold_split(struct fold *f, struct seer_node *sp)
+{
+    struct seer_value *c = sp->n_in == 3 && sp->in[0] ? val(sp->in[0]) : NULL;
+    struct seer_node *cv = c ? c->producer : NULL;
+
+    if (!c || !private_act(f, c) || cv->op != SEER_OP_CONV2D || cv->n_out != 1 ||
+        cv->a.has_residual || cv->a.n_post != 0 || c->t.ndim != 4 || c->t.dtype != SEER_DTYPE_F32 ||
+        !is_const(sp->in[2]) || !is_const(cv->in[1]) || cv->in[1]->dtype != SEER_DTYPE_F32 ||
+        cv->in[1]->ndim != 4 || sp->n_out < 2 || sp->n_out > 64)
+        return SEER_OK;
+    int64_t ax = seer_tensor_get_int(sp->in[2], 0);
+    if (ax != 3 && ax != -1)
+        return SEER_OK;
+    const struct seer_tensor *w = cv->in[1];
+    const struct seer_tensor *b = cv->a.has_bias && cv->n_in > 2 ? cv->in[2] : NULL;
+    if (cv->a.has_bias && (!is_const(b) || b->dtype != SEER_DTYPE_F32))
+        return SEER_OK;
+    int64_t co = w->dims[3], rows = w->dims[0] * w->dims[1] * w->dims[2], c0 = 0;
+    for (int k = 0; k < sp->n_out; k++) {
+        struct seer_tensor *part = sp->out[k];
+        int64_t ck = part->dims[3];
+        if (ck < 1 || c0 + ck > co)
+            return SEER_OK;
+        /* The part's weights: columns [c0, c0 + ck) of the [KH*KW*CI, CO] matrix. */
+        int64_t wd[4] = {w->dims[0], w->dims[1], w->dims[2], ck};
+        float *wk = seer_arena_array(f->g->arena, (size_t)(rows * ck), sizeof(float));
+        if (!wk)
+            return SEER_ENOMEM;
+        for (int64_t r = 0; r < rows; r++)
+            memcpy(wk + r * ck, (const float *)w->data + r * co + c0, (size_t)ck * sizeof(float));
+        struct seer_value *in[3] = {
+            val(cv->in[0]),
+            seer_graph_add_const(f->g, val(cv->in[1])->name, SEER_DTYPE_F32, 4, wd, wk, false),
+            NULL};
+        if (!in[1])
+            return SEER_ENOMEM;
+        if (b &&
+            !(in[2] = seer_graph_add_const(f->g, val((struct seer_tensor *)b)->name, SEER_DTYPE_F32,
+                                           1, &ck, (const float *)b->data + c0, false)))
+            return SEER_ENOMEM;
+        char name[512];
+        snprintf(name, sizeof(name), "%s/seer_part:%d", cv->name, k);
+        struct seer_node *nk = seer_graph_add_node(f->g, SEER_OP_CONV2D, name, b ? 3 : 2, in, 1);
+        if (!nk)
+            return SEER_ENOMEM;
+        nk->a = cv->a;
+        /* The new convolution writes the SplitV's output k (its name and readers). */
+        nk->out[0] = part;
+        val(part)->producer = nk;
+        c0 += ck;
+    }
+    f->changed = true;
+    return SEER_OK;
+}
+
 int seer__graph_fold_convs(struct seer_graph *g, bool *changed, struct seer_err *err)
 {
     struct fold f = {.g = g};
@@ -164,12 +226,14 @@ int seer__graph_fold_convs(struct seer_graph *g, bool *changed, struct seer_err 
     for (int i = 0; i < g->n_outputs; i++)
         f.n_uses[g->outputs[i]->id]++;
     /* Values added below (bias views) are constants, never looked up in n_uses. */
-    for (int j = 0; j < g->n_nodes && !rc; j++) {
+    int n0 = g->n_nodes; /* fold_split appends nodes: they need no visit */
+    for (int j = 0; j < n0 && !rc; j++) {
         struct seer_node *nd = g->nodes[j];
         if (nd->op == SEER_OP_CONV2D || nd->op == SEER_OP_DEPTHWISE_CONV2D ||
             nd->op == SEER_OP_MAXPOOL)
             fold_pad(&f, nd);
-        else if (nd->op == SEER_OP_ADD && fold_bias(&f, nd))
+        else if ((nd->op == SEER_OP_ADD && fold_bias(&f, nd)) ||
+                 (nd->op == SEER_OP_SPLITV && fold_split(&f, nd)))
             rc = seer_errf(err, SEER_ENOMEM, "out of memory in the fold pass");
     }
     *changed = f.changed;

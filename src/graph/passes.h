@@ -37,8 +37,9 @@ int seer__graph_prepare(struct seer_graph *g, unsigned passes, struct seer_err *
 int seer__graph_sink_transposes(struct seer_graph *g, bool *changed, struct seer_err *err);
 
 /* Folds a zero Pad of the spatial dims into the explicit padding of the Conv2D or
- * DepthwiseConv2dNative it feeds, a -inf Pad into a MaxPool, and an Add of a constant
- * per-channel vector into the bias of the convolution before it. Sets *changed. */
+ * DepthwiseConv2dNative it feeds, a -inf Pad into a MaxPool, an Add of a constant
+ * per-channel vector into the bias of the convolution before it, and a SplitV of a
+ * Conv2D's channels into one Conv2D per part. Sets *changed. */
 int seer__graph_fold_convs(struct seer_graph *g, bool *changed, struct seer_err *err);
 
 #endif /* SEER_GRAPH_PASSES_H */
