@@ -479,6 +479,44 @@ TEST(bf16_convolutions_within_tolerance)
     }
 }
 
+TEST(resize_twin_is_bit_exact_with_and_without_a_fused_add)
+{
+    static const int64_t shapes[][6] = {/* n, ih, iw, c, oh, ow */
+                                        {1, 13, 13, 128, 26, 26},
+                                        {2, 5, 7, 3, 9, 4},
+                                        {1, 16, 16, 17, 32, 32},
+                                        {1, 8, 6, 40, 3, 11}};
+    bool avx512 = seer__isa() >= SEER_ISA_AVX512;
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int v = 0; v < 6; v++) {
+            const int64_t *d = shapes[s];
+            int64_t xd[4] = {d[0], d[1], d[2], d[3]}, yd[4] = {d[0], d[4], d[5], d[3]};
+            int64_t two[1] = {2};
+            int32_t size[2] = {(int32_t)d[4], (int32_t)d[5]};
+            struct seer_graph *g = seer_graph_new();
+            struct seer_value *x = seer_graph_add_input(g, "x", SEER_DTYPE_F32, 4, xd);
+            struct seer_value *sz =
+                seer_graph_add_const(g, "s", SEER_DTYPE_I32, 1, two, size, true);
+            struct seer_node *rz = seer_graph_add_node(g, SEER_OP_RESIZE_BILINEAR, "rz", 2,
+                                                       (struct seer_value *[]){x, sz}, 1);
+            rz->a.align_corners = v % 3 == 1;
+            rz->a.half_pixel_centers = v % 3 == 2;
+            struct seer_value *y = seer_value_of(rz->out[0]);
+            bool add = v >= 3;
+            if (add) {
+                struct seer_value *lat = seer_graph_add_input(g, "lat", SEER_DTYPE_F32, 4, yd);
+                y = v == 4 ? op2(g, SEER_OP_ADD, y, lat) : op2(g, SEER_OP_ADD, lat, y);
+            }
+            seer_graph_mark_output(g, y);
+            int nf = 0, ns = 0;
+            double e = ref_vs_fast(g, 1 + (int)((s + v) % 3), fill_edgy, &nf, &ns);
+            seer_graph_free(g);
+            if (e != 0 || nf != (avx512 ? 1 : 0) || ns != (avx512 && add ? 1 : 0))
+                T_FAILF("shape %zu variant %d: error %g, %d twins, %d fused", s, v, e, nf, ns);
+        }
+}
+
 T_MAIN(T_CASE(dnnl_conv_matches_reference_with_fused_tails), T_CASE(maxpool_twin_is_exact),
        T_CASE(bf16_convolutions_within_tolerance), T_CASE(elementwise_twins_are_bit_exact),
+       T_CASE(resize_twin_is_bit_exact_with_and_without_a_fused_add),
        T_CASE(mean_twin_is_bit_exact_on_random_shapes), T_CASE(fused_peak_topk_matches_the_chain))

@@ -41,7 +41,8 @@ int seer__plan_fuse(struct seer_plan *p, struct seer_err *err);
 /* Fuses CenterNet's MaxPool/Equal/Cast/Mul/Reshape/TopK peak finding into one TopK node
  * (fuse_peak.c). Returns 0 or ENOMEM. */
 int seer__plan_fuse_peaks(struct seer_plan *p, struct seer_err *err);
-/* A ConcatV2 absorbs the Relu after it (fuse_ew.c). Returns 0 or ENOMEM. */
+/* A ConcatV2 absorbs the Relu after it, a ResizeBilinear the Add after it (fuse_ew.c).
+ * Returns 0 or ENOMEM. */
 int seer__plan_fuse_concat_relu(struct seer_plan *p, struct seer_err *err);
 /* In bf16 precision, stores the values between oneDNN convolutions as bf16 and prepares
  * those convolutions again to match (bf16.c). Returns 0 or ENOMEM. */

@@ -60,6 +60,9 @@ int seer__fast_prepare(const struct seer_node *nd, int n_threads, enum seer_prec
     case SEER_OP_MEAN: return seer__fast_mean_prepare(nd, out);
     case SEER_OP_CONCAT: return seer__fast_concat_prepare(nd, false, out);
     case SEER_OP_MAXPOOL: return seer__dnnl_pool_prepare(nd, n_threads, out);
+    case SEER_OP_RESIZE_BILINEAR:
+        return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_resize_prepare(nd, -1, out)
+                                              : SEER_EUNSUPPORTED;
     case SEER_OP_ADD:
     case SEER_OP_SUB:
     case SEER_OP_MUL:

@@ -44,6 +44,8 @@ int seer__fast_concat_prepare(const struct seer_node *nd, bool relu, struct seer
 int seer__x86_binary_prepare(const struct seer_node *nd, struct seer_fast *out);
 int seer__x86_unary_prepare(const struct seer_node *nd, struct seer_fast *out);
 int seer__x86_concat_prepare(const struct seer_node *nd, bool relu, struct seer_fast *out);
+/* ResizeBilinear; add_input >= 0: in[add_input] (output-shaped) is added afterwards. */
+int seer__x86_resize_prepare(const struct seer_node *nd, int add_input, struct seer_fast *out);
 
 /* Portable twins (kernels/fast/). */
 /* Mean over dims 1 and 2 of an NHWC tensor, bit for bit the reference. */
