@@ -23,6 +23,8 @@
 /* Runs a plan may take: a loop that never ends is stopped here (ELIMIT), and so is one
  * that grows its live tensors past the byte limit. */
 #define SEER_DYN_MAX_STEPS (50 * 1000 * 1000)
+/* The step limit in force (SEER_DYN_MAX_STEPS; tests lower it to see it trip). */
+extern int64_t seer__dyn_step_limit;
 #define SEER_DYN_MAX_LIVE_BYTES ((size_t)4 << 30)
 #define SEER_DYN_MAX_TA_SIZE (1 << 24)
 

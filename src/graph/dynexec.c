@@ -48,6 +48,8 @@
 #include "kernels/kernel.h"
 
 #define MAX_ITERATIONS (1 << 22)
+
+int64_t seer__dyn_step_limit = SEER_DYN_MAX_STEPS;
 /* Elementwise work below this many outputs runs on one thread. */
 #define PAR_MIN 16384
 
@@ -1014,9 +1016,9 @@ int seer__dyn_run(struct seer_plan *p, struct seer_err *err)
             rc = push(&r, j, r.root, 0);
     while (!rc && r.sp > 0) {
         struct task t = r.stack[--r.sp];
-        if (++r.rt.steps > SEER_DYN_MAX_STEPS) {
-            rc = seer_errf(err, SEER_ELIMIT, "the run took more than %d steps (a loop that "
-                           "does not end?)", SEER_DYN_MAX_STEPS);
+        if (++r.rt.steps > seer__dyn_step_limit) {
+            rc = seer_errf(err, SEER_ELIMIT, "the run took more than %lld steps (a loop that "
+                           "does not end?)", (long long)seer__dyn_step_limit);
             break;
         }
         rc = exec_task(&r, &t);
