@@ -79,6 +79,29 @@ static int dec_ssd(const struct seer_plan *p, const struct seer__decode_args *da
     return seer__ssd_decode(outs, da, a, out, n, err);
 }
 
+/* A TF Object Detection API export: the same four outputs as TFLite's post-processing,
+ * named as the exporter names them, with class numbers that are label map ids (from 1).
+ * Labels made from a label map (or starting with "???") are indexed by id; a plain list
+ * starts at id 1. */
+static int dec_tfod(const struct seer_plan *p, const struct seer__decode_args *da,
+                    struct seer_arena *a, struct seer_det **out, int *n, struct seer_err *err)
+{
+    static const char *const names[4] = {"detection_boxes", "detection_classes",
+                                         "detection_scores", "num_detections"};
+    const struct seer_tensor *outs[4];
+    struct seer__decode_args d = *da;
+
+    for (int i = 0; i < 4; i++) {
+        int idx = seer_plan_find_output(p, names[i]);
+        if (idx < 0)
+            return seer_errf(err, SEER_EFORMAT, "tf-od-api: the graph has no output '%s'",
+                             names[i]);
+        outs[i] = seer_plan_output(p, idx);
+    }
+    d.label_offset = da->label_offset - 1;
+    return seer__ssd_decode(outs, &d, a, out, n, err);
+}
+
 static const struct {
     const char *family;
     decode_fn decode;
@@ -86,6 +109,7 @@ static const struct {
     {"centernet", dec_centernet},
     {"nanodet", dec_nanodet},
     {"ssd", dec_ssd},
+    {"tf-od-api", dec_tfod},
 };
 
 static decode_fn find_decoder(const char *family)
@@ -96,19 +120,20 @@ static decode_fn find_decoder(const char *family)
     return NULL;
 }
 
-/* Writes the photo into the plan's input tensor as the manifest asks. */
-static int preprocess(const struct seer_manifest *man, const struct seer_image *img,
-                      struct seer_tensor *in, struct seer_err *err)
+/* Writes the photo into the plan's input tensor as the manifest asks, at width x height
+ * (the manifest's input size, or the photo's own for a graph that resizes it itself). */
+static int preprocess(const struct seer_manifest *man, const struct seer_image *img, int width,
+                      int height, struct seer_tensor *in, struct seer_err *err)
 {
     struct seer_image_prep prep = {0};
     bool u8 = !strcmp(man->input.dtype, "uint8");
 
     /* The load-time check guarantees this; a plan is still never written past its end. */
     if (!in || !in->data || in->dtype != (u8 ? SEER_DTYPE_U8 : SEER_DTYPE_F32) ||
-        seer_tensor_numel(in) != (int64_t)man->input.width * man->input.height * 3)
+        seer_tensor_numel(in) != (int64_t)width * height * 3)
         return seer_errf(err, SEER_EFORMAT, "the graph's input does not match seer.json input");
-    prep.width = man->input.width;
-    prep.height = man->input.height;
+    prep.width = width;
+    prep.height = height;
     prep.nchw = man->input.nchw;
     prep.bgr = man->input.bgr;
     for (int c = 0; c < 3; c++) {
@@ -136,6 +161,23 @@ static int attach_labels(struct seer_model *m, struct seer_det *d, int n, struct
         d[i].label = l;
     }
     return SEER_OK;
+}
+
+/* A graph whose input leaves height and width open (a TF Object Detection API export
+ * takes uint8 [1,H,W,3] and resizes inside) gets the photo at its own size. */
+static int fit_input(struct seer_model *m, const struct seer_image *img, struct seer_plan *p,
+                     struct seer__decode_args *da, struct seer_err *err)
+{
+    const struct seer_graph *g = seer_model_graph(m);
+    const struct seer_tensor *decl = g && g->n_inputs > 0 ? &g->inputs[0]->t : NULL;
+
+    if (!decl || decl->ndim != 4 || (decl->dims[1] >= 0 && decl->dims[2] >= 0) ||
+        seer_model_manifest(m)->input.nchw)
+        return SEER_OK;
+    da->in_w = img->width;
+    da->in_h = img->height;
+    return seer_plan_set_input_shape(p, 0, 4, (const int64_t[]){1, img->height, img->width, 3},
+                                     err);
 }
 
 int seer_detect_image(struct seer_model *m, const struct seer_image *img,
@@ -172,7 +214,9 @@ int seer_detect_image(struct seer_model *m, const struct seer_image *img,
     rc = seer_model_acquire_plan(m, &p, err);
     if (rc)
         return rc;
-    rc = preprocess(man, img, seer_plan_input(p, 0), err);
+    rc = fit_input(m, img, p, &da, err);
+    if (!rc)
+        rc = preprocess(man, img, da.in_w, da.in_h, seer_plan_input(p, 0), err);
     if (rc)
         goto out;
     t1 = now_ms();

@@ -34,6 +34,13 @@ int seer__coco91_id_of_name(const char *name);
 int seer__labels_parse(const char *text, size_t n, const char *what, struct seer_arena *a,
                        const char ***names, int *n_names, struct seer_err *err);
 
+/* Parses a TF Object Detection API label map (protobuf text format, labelmap.c) into
+ * names by id: (*names)[id] is the item's display_name, or its name without one; index 0
+ * (the background) and ids no item has are "???". Copies into a; errors name the line
+ * and column of what. */
+int seer__labelmap_parse(const char *text, size_t n, const char *what, struct seer_arena *a,
+                         const char ***names, int *n_names, struct seer_err *err);
+
 /* ---- NMS (nms.c) ---- */
 
 /* Greedy non-maximum suppression per class over n detections (class_index, score and

@@ -96,6 +96,17 @@ static int import_graph(const struct seer_model *m, const char *path, const stru
         return seer_tfjs_import_file_opts(path, lim, &io, g, err);
     if (!strcmp(f, "tflite"))
         return seer_tflite_import_file(path, lim, g, err);
+    if (!strcmp(f, "graphdef")) {
+        /* A TF Object Detection API export takes the photo at its own size and has four
+         * outputs by name; other graphs take the manifest's size and every sink. */
+        static const char *const od_outputs[] = {"detection_boxes", "detection_scores",
+                                                 "detection_classes", "num_detections"};
+        if (!strcmp(man->family, "tf-od-api")) {
+            struct seer_import_opts od = {.outputs = od_outputs, .n_outputs = 4};
+            return seer_graphdef_import_file(path, lim, &od, g, err);
+        }
+        return seer_graphdef_import_file(path, lim, &io, g, err);
+    }
     return seer_errf(err, SEER_EUNSUPPORTED, "format '%s' is not supported yet", f);
 }
 
@@ -170,7 +181,11 @@ static int load_labels(struct seer_model *m, struct seer_err *err)
         if (!path)
             return seer_errf(err, SEER_ENOMEM, "out of memory");
         rc = seer_file_read(path, LABELS_MAX_BYTES, &buf, &n, err);
-        if (!rc)
+        /* A TF Object Detection API label map (.pbtxt) gives names by id. */
+        if (!rc && n > 6 && !strcmp(path + strlen(path) - 6, ".pbtxt"))
+            rc = seer__labelmap_parse((const char *)buf, n, path, m->arena, &m->labels,
+                                      &m->n_labels, err);
+        else if (!rc)
             rc = seer__labels_parse((const char *)buf, n, path, m->arena, &m->labels, &m->n_labels,
                                     err);
         seer_free(buf);
@@ -222,6 +237,10 @@ static int check_input(const struct seer_model *m, struct seer_err *err)
     d[1] = man->input.nchw ? 3 : man->input.height;
     d[2] = man->input.nchw ? man->input.height : man->input.width;
     d[3] = man->input.nchw ? man->input.width : 3;
+    /* An open dim (-1) takes whatever the photo gives (tf-od-api graphs). */
+    for (int i = 0; i < 4 && in->t.ndim == 4; i++)
+        if (in->t.dims[i] < 0)
+            d[i] = in->t.dims[i];
     if (in->t.dtype != want || in->t.ndim != 4 || in->t.dims[0] != d[0] || in->t.dims[1] != d[1] ||
         in->t.dims[2] != d[2] || in->t.dims[3] != d[3])
         return seer_errf(err, SEER_EFORMAT,
