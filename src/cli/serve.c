@@ -24,6 +24,8 @@ static void usage(FILE *f)
                "  --scan-ms N         model folder rescan period, 0 = only on SIGHUP (2000)\n"
                "  --tls-cert FILE     PEM certificate: serve HTTPS (with --tls-key)\n"
                "  --tls-key FILE      PEM private key\n"
+               "  --job-root DIR      batch jobs may read and write only here (repeatable;\n"
+               "                      default: STATE/jobs)\n"
                "  --config FILE       the same settings as 'key = value' lines\n");
 }
 
@@ -58,7 +60,13 @@ static int set(struct seer_serve_opts *o, const char *key, const char *v)
         o->tls_cert = v;
     else if (!strcmp(key, "tls-key"))
         o->tls_key = v;
-    else if (!strcmp(key, "port"))
+    else if (!strcmp(key, "job-root")) {
+        if (o->n_job_roots >= (int)(sizeof(o->job_roots) / sizeof(o->job_roots[0]))) {
+            fprintf(stderr, "seer serve: too many job roots\n");
+            return 2;
+        }
+        o->job_roots[o->n_job_roots++] = v;
+    } else if (!strcmp(key, "port"))
         return (rc = parse_int(key, v, 0, 65535, &x)) ? rc : (o->port = (int)x, 0);
     else if (!strcmp(key, "threads"))
         return (rc = parse_int(key, v, 0, 256, &x)) ? rc : (o->n_workers = (int)x, 0);

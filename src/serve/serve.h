@@ -26,6 +26,7 @@ struct seer_model;
 struct seer_auth;
 struct seer_metrics;
 struct seer_infer;
+struct seer_jobs;
 
 #define SEER_SERVE_MAX_PARAMS  4
 #define SEER_SERVE_MAX_HEADERS 8
@@ -45,6 +46,8 @@ struct seer_serve_opts {
     int scan_interval_ms;   /* model folder rescan period (2000; 0 disables) */
     const char *tls_cert;   /* PEM files; both or neither */
     const char *tls_key;
+    const char *job_roots[16]; /* where batch jobs may read and write; none: state/jobs */
+    int n_job_roots;
 };
 
 /* What a request carries, as the transport saw it. Strings are NUL-terminated and
@@ -113,7 +116,8 @@ struct seer_server {
     struct seer_metrics *metrics; /* may be NULL */
     struct seer_infer *infer;     /* the inference queue; NULL runs handlers inline */
     bool tls;
-    atomic_int in_flight; /* requests between first byte and answer */
+    atomic_int in_flight;   /* requests between first byte and answer */
+    struct seer_jobs *jobs; /* batch jobs (jobs.h); NULL: the jobs API answers 422 */
 };
 
 /* ---- routes.c ---- */

@@ -30,6 +30,7 @@
 #include "core/threadpool.h"
 #include "serve/auth.h"
 #include "serve/infer.h"
+#include "serve/jobs.h"
 #include "serve/metrics.h"
 #include "serve/serve.h"
 
@@ -552,6 +553,10 @@ int seer_serve_run(const struct seer_serve_opts *o, struct seer_err *err)
         rc = seer_errf(err, SEER_ENOMEM, "cannot start inference workers");
         goto out;
     }
+    /* Batch jobs: a job left running by the last stop resumes now. */
+    rc = seer__jobs_start(srv, &srv->jobs, err);
+    if (rc)
+        goto out;
 
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_ITC | MHD_USE_ERROR_LOG;
@@ -643,6 +648,10 @@ out:
     seer_infer_stop(srv->infer);
     if (d)
         MHD_stop_daemon(d);
+    /* After the daemon, so no handler can still reach it. A running job commits what it
+     * finished and stays RUNNING for the next start. */
+    seer__jobs_stop(srv->jobs);
+    srv->jobs = NULL;
     if (have_watcher) {
         watch_signal(true);
         pthread_join(wt, NULL);
