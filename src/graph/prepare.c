@@ -111,7 +111,8 @@ static int topo_sort(struct seer_graph *g, const bool *live, struct seer_err *er
                 goto out;
             }
     }
-    memcpy(g->nodes, queue, (size_t)tail * sizeof(*queue));
+    if (tail > 0) /* a graph of no nodes has no array (memcpy needs valid pointers) */
+        memcpy(g->nodes, queue, (size_t)tail * sizeof(*queue));
     g->n_nodes = tail;
     for (int j = 0; j < tail; j++)
         g->nodes[j]->id = j;
