@@ -9,6 +9,7 @@
   let csrf = '';
   let timer = null;
   let shown = null;        // { id, offset } of the results on display
+  let root = '';           // the first job root: paths are shown relative to it
 
   function showError(msg) {
     $('error').textContent = msg || '';
@@ -35,6 +36,21 @@
     if (cls) e.className = cls;
     if (text !== undefined) e.textContent = text;
     return e;
+  }
+
+  // A path relative to the job root when it is inside it.
+  function short(p) {
+    return root && p.startsWith(root + '/') ? p.slice(root.length + 1) : p;
+  }
+
+  // What a job reads, as the user typed it: the folder form's three patterns read back
+  // as the folder.
+  function inputsText(paths) {
+    const m = paths.length === 3 && paths[0].match(/^(.*)\/\*\*\/\*\.\[jJ\]\[pP\]\[gG\]$/);
+    if (m && paths[1] === m[1] + '/**/*.[jJ][pP][eE][gG]' &&
+        paths[2] === m[1] + '/**/*.[pP][nN][gG]')
+      return m[1] + '/ (JPEG and PNG photos below it)';
+    return paths.join(', ');
   }
 
   function when(t) {
@@ -146,8 +162,8 @@
     const name = el('td');
     name.append(el('div', 'job-id', j.jobId));
     const pi = j.predictionInput || {};
-    name.append(el('div', 'muted small', (pi.inputPaths || []).join(', ') + ' → ' +
-      ((j.predictionOutput || {}).outputPath || pi.outputPath || '')));
+    name.append(el('div', 'muted small', inputsText(pi.inputPaths || []) + ' → ' +
+      short((j.predictionOutput || {}).outputPath || pi.outputPath || '')));
     if (j.errorMessage) name.append(el('div', 'job-error small', j.errorMessage));
     const model = el('td', '', (pi.modelName || '') +
       (pi.versionName ? ' v' + pi.versionName.split('/').pop() : ''));
@@ -182,7 +198,10 @@
       schedule(5000);
       return;
     }
-    if (r.roots && r.roots.length) $('root').textContent = r.roots[0];
+    if (r.roots && r.roots.length) {
+      root = r.roots[0];
+      $('root').textContent = root;
+    }
     const rows = $('rows');
     rows.textContent = '';
     for (const j of r.jobs) rows.appendChild(row(j));
@@ -229,13 +248,13 @@
     $('results').hidden = false;
     $('results').dataset.job = id;
     $('results-title').textContent = 'Results of ' + id;
-    $('results-files').textContent = r.resultsFile + ' · ' + r.errorsFile;
+    $('results-files').textContent = short(r.resultsFile) + ' · ' + short(r.errorsFile);
     const rows = $('results-rows');
     rows.textContent = '';
     for (const x of r.results) {
       if (!x) continue;
       const tr = el('tr');
-      tr.append(el('td', 'path', x.key || x.path || x.image || ''),
+      tr.append(el('td', 'path', x.key || short(x.path || x.image || '')),
         el('td', '', objects(x.detections)),
         el('td', 'small', x.time_ms !== undefined ? String(Math.round(x.time_ms)) : ''));
       rows.appendChild(tr);
@@ -248,7 +267,8 @@
     errs.textContent = '';
     for (const e of r.errors) {
       if (!e) continue;
-      errs.appendChild(el('li', '', (e.key || e.path || ('line ' + e.line)) + ': ' + e.error));
+      errs.appendChild(el('li', '', (e.key || (e.path ? short(e.path) : 'line ' + e.line)) +
+        ': ' + e.error));
     }
     $('errors-title').hidden = !r.errors.length;
     $('errors-title').textContent = 'Failed inputs (' + r.errorTotal + ')';
