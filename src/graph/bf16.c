@@ -3,9 +3,10 @@
  * AVX512_BF16).
  *
  * A bf16 convolution reads and writes half the bytes of an fp32 one, but only when its
- * neighbours agree: a value may be stored as bf16 when a oneDNN convolution writes it and
- * only oneDNN convolutions read it, as their source or as the residual their sum post-op
- * adds (which oneDNN reads in the output's type, so the residual and the output must be
+ * neighbours agree: a value may be stored as bf16 when a oneDNN convolution writes it
+ * (or one of our twins that can store bf16: the binary ops and the concat) and only
+ * oneDNN convolutions read it, as their source or as the residual their sum post-op adds
+ * (which oneDNN reads in the output's type, so the residual and the output must be
  * stored alike). Every other value stays fp32: graph outputs, and whatever our own
  * kernels read. A bf16 value keeps its fp32-sized slot in the activation buffer (half of
  * it used), so the memory plan does not change.
@@ -50,7 +51,8 @@ int seer__plan_bf16(struct seer_plan *p, struct seer_err *err)
     }
     for (int j = 0; j < g->n_nodes; j++) {
         int v = seer__plan_vid(p, p->nodes[j].out[0]);
-        if (is_conv(p, j) && !g->values[v]->is_output)
+        bool writer = is_conv(p, j) || (!p->skip[j] && seer__x86_can_store_bf16(&p->fast[j]));
+        if (writer && p->nodes[j].n_out == 1 && !g->values[v]->is_output)
             bf[v] = true;
     }
     for (int j = 0; j < g->n_nodes; j++) {
@@ -107,6 +109,11 @@ int seer__plan_bf16(struct seer_plan *p, struct seer_err *err)
             cur_dst[j] = bf[vd];
         }
     }
+    /* The storage is settled: our twins just switch their stores. */
+    for (int j = 0; j < g->n_nodes; j++)
+        if (!p->skip[j] && seer__x86_can_store_bf16(&p->fast[j]) &&
+            bf[seer__plan_vid(p, p->nodes[j].out[0])])
+            seer__x86_store_bf16(&p->nodes[j], &p->fast[j]);
 out:
     seer_free(bf);
     seer_free(cur_src);

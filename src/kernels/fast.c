@@ -66,7 +66,7 @@ int seer__fast_prepare(const struct seer_node *nd, int n_threads, enum seer_prec
     case SEER_OP_ADD:
     case SEER_OP_SUB:
     case SEER_OP_MUL:
-        return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_binary_prepare(nd, out)
+        return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_binary_prepare(nd, false, out)
                                               : SEER_EUNSUPPORTED;
     case SEER_OP_RELU:
     case SEER_OP_RELU6:
@@ -82,6 +82,6 @@ int seer__fast_prepare(const struct seer_node *nd, int n_threads, enum seer_prec
 
 int seer__fast_concat_prepare(const struct seer_node *nd, bool relu, struct seer_fast *out)
 {
-    return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_concat_prepare(nd, relu, out)
+    return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_concat_prepare(nd, relu, false, out)
                                           : SEER_EUNSUPPORTED;
 }

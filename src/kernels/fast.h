@@ -41,9 +41,14 @@ int seer__fast_concat_prepare(const struct seer_node *nd, bool relu, struct seer
 
 /* AVX-512 twins (kernels/x86/, files *_avx512.c): call only when seer__isa() >=
  * SEER_ISA_AVX512, since their code may use AVX-512 anywhere. */
-int seer__x86_binary_prepare(const struct seer_node *nd, struct seer_fast *out);
+int seer__x86_binary_prepare(const struct seer_node *nd, bool bf16_out, struct seer_fast *out);
 int seer__x86_unary_prepare(const struct seer_node *nd, struct seer_fast *out);
-int seer__x86_concat_prepare(const struct seer_node *nd, bool relu, struct seer_fast *out);
+int seer__x86_concat_prepare(const struct seer_node *nd, bool relu, bool bf16_out,
+                             struct seer_fast *out);
+/* Whether twin f (a binary op or a concat) can store its output as bf16, and switching
+ * it to do so (call only with AVX512_BF16: seer__cpu_bf16()). */
+bool seer__x86_can_store_bf16(const struct seer_fast *f);
+int seer__x86_store_bf16(const struct seer_node *nd, struct seer_fast *f);
 /* ResizeBilinear; add_input >= 0: in[add_input] (output-shaped) is added afterwards. */
 int seer__x86_resize_prepare(const struct seer_node *nd, int add_input, struct seer_fast *out);
 

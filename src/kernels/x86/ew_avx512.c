@@ -8,6 +8,10 @@
  * Each computes exactly the reference's expression per element (the same IEEE operations
  * in the same order; max/min against 0 and 6 resolve NaN and -0 as the reference's
  * comparisons do), so results are bit for bit the reference's. Workers split rows.
+ *
+ * In bf16 precision the binary ops and the concat can store their result as bf16 when
+ * only bf16 convolutions read it (graph/bf16.c decides): the same fp32 result, rounded to
+ * nearest even as oneDNN's own conversion does, without a separate conversion pass.
  */
 #include <immintrin.h>
 #include <string.h>
@@ -22,6 +26,7 @@ enum bin_kind { B_ADD, B_SUB, B_MUL };
 
 struct bin_state {
     enum bin_kind op;
+    bool bf16;            /* store bf16 (the value is read only by bf16 convolutions) */
     int64_t rows, cols;   /* the output as rows x cols */
     int64_t a_row, b_row; /* elements an operand advances per row: cols, or 0 (broadcast) */
     int64_t a_col, b_col; /* per element: 1 or 0 */
@@ -55,6 +60,27 @@ static void bin_row(enum bin_kind op, const float *a, int64_t sa, const float *b
     }
 }
 
+/* Rounds 16 floats to bf16 (nearest even) and stores the lanes in m. */
+__attribute__((target("avx512bf16"))) static inline void store_bf16(uint16_t *y, __mmask16 m,
+                                                                    __m512 v)
+{
+    _mm256_mask_storeu_epi16(y, m, (__m256i)_mm512_cvtneps_pbh(v));
+}
+
+__attribute__((target("avx512bf16"))) static void bin_row_bf16(enum bin_kind op, const float *a,
+                                                               int64_t sa, const float *b,
+                                                               int64_t sb, uint16_t *y, int64_t n)
+{
+    __m512 ua = _mm512_set1_ps(a[0]), vb = _mm512_set1_ps(b[0]);
+
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 u = sa ? _mm512_maskz_loadu_ps(m, a + i) : ua;
+        __m512 v = sb ? _mm512_maskz_loadu_ps(m, b + i) : vb;
+        store_bf16(y + i, m, bin_op(op, u, v));
+    }
+}
+
 static void bin_run(const struct seer_kctx *k, const struct seer_node *nd)
 {
     const struct bin_state *s = nd->prepared;
@@ -68,7 +94,11 @@ static void bin_run(const struct seer_kctx *k, const struct seer_node *nd)
          * rows_per_vec rows; a full operand moves every row. */
         int64_t ra = s->a_row ? r * s->a_row : (r / s->rows_per_vec) * s->cols * s->a_col;
         int64_t rb = s->b_row ? r * s->b_row : (r / s->rows_per_vec) * s->cols * s->b_col;
-        bin_row(s->op, a + ra, s->a_col, b + rb, s->b_col, y + r * s->cols, s->cols);
+        if (s->bf16)
+            bin_row_bf16(s->op, a + ra, s->a_col, b + rb, s->b_col,
+                         (uint16_t *)nd->out[0]->data + r * s->cols, s->cols);
+        else
+            bin_row(s->op, a + ra, s->a_col, b + rb, s->b_col, y + r * s->cols, s->cols);
     }
 }
 
@@ -84,11 +114,12 @@ static bool is_channel_row(const struct seer_tensor *t, const struct seer_tensor
     return true;
 }
 
-int seer__x86_binary_prepare(const struct seer_node *nd, struct seer_fast *out)
+int seer__x86_binary_prepare(const struct seer_node *nd, bool bf16_out, struct seer_fast *out)
 {
     const struct seer_tensor *a = nd->in[0], *b = nd->in[1], *y = nd->out[0];
     struct bin_state s = {0};
 
+    s.bf16 = bf16_out;
     if (nd->n_in != 2 || !a || !b || a->dtype != SEER_DTYPE_F32 || b->dtype != SEER_DTYPE_F32 ||
         y->ndim < 1)
         return SEER_EUNSUPPORTED;
@@ -226,8 +257,19 @@ struct cat_state {
     int64_t rows, total;
     int n;
     bool relu;        /* a fused Relu (graph/fuse_ew.c) */
+    bool bf16;        /* store bf16 */
     int64_t widths[]; /* per input */
 };
+
+__attribute__((target("avx512bf16"))) static void cat_row_bf16(const float *x, uint16_t *y,
+                                                               int64_t n, bool relu)
+{
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+        store_bf16(y + i, m, relu ? _mm512_max_ps(v, _mm512_setzero_ps()) : v);
+    }
+}
 
 static void cat_run(const struct seer_kctx *k, const struct seer_node *nd)
 {
@@ -239,8 +281,14 @@ static void cat_run(const struct seer_kctx *k, const struct seer_node *nd)
     seer_split_range(s->rows, k->ith, k->nth, &lo, &hi);
     for (int64_t r = lo; r < hi; r++) {
         float *yr = y + r * s->total;
+        uint16_t *yb = (uint16_t *)nd->out[0]->data + r * s->total;
         for (int i = 0; i < s->n; i++) {
             const float *x = (const float *)nd->in[i]->data + r * s->widths[i];
+            if (s->bf16) {
+                cat_row_bf16(x, yb, s->widths[i], s->relu);
+                yb += s->widths[i];
+                continue;
+            }
             if (s->relu)
                 un_span(&relu, x, yr, s->widths[i]);
             else
@@ -250,7 +298,8 @@ static void cat_run(const struct seer_kctx *k, const struct seer_node *nd)
     }
 }
 
-int seer__x86_concat_prepare(const struct seer_node *nd, bool relu, struct seer_fast *out)
+int seer__x86_concat_prepare(const struct seer_node *nd, bool relu, bool bf16_out,
+                             struct seer_fast *out)
 {
     const struct seer_tensor *y = nd->out[0];
     int axis = nd->a.axis < 0 ? nd->a.axis + y->ndim : nd->a.axis;
@@ -268,11 +317,29 @@ int seer__x86_concat_prepare(const struct seer_node *nd, bool relu, struct seer_
     s->rows = s->total ? seer_tensor_numel(y) / s->total : 0;
     s->n = nd->n_in;
     s->relu = relu;
+    s->bf16 = bf16_out;
     for (int i = 0; i < nd->n_in; i++)
         s->widths[i] = nd->in[i]->dims[axis];
     out->fn = cat_run;
     out->state = s;
     out->free = seer_free;
     out->threads_inside = false;
+    return SEER_OK;
+}
+
+bool seer__x86_can_store_bf16(const struct seer_fast *f)
+{
+    return f->fn == bin_run || f->fn == cat_run;
+}
+
+int seer__x86_store_bf16(const struct seer_node *nd, struct seer_fast *f)
+{
+    if (f->fn == bin_run)
+        ((struct bin_state *)f->state)->bf16 = true;
+    else if (f->fn == cat_run)
+        ((struct cat_state *)f->state)->bf16 = true;
+    else
+        return SEER_EUNSUPPORTED;
+    (void)nd;
     return SEER_OK;
 }
