@@ -2,8 +2,9 @@
  * TFLite's uint8 kernels: the fixed-point helpers against hand-worked values (rounding
  * ties, double rounding, saturation, tiny and huge multipliers), each op on small cases
  * worked out by hand, TFLite_Detection_PostProcess (decoding, thresholds, NMS, the heap
- * order of tied scores, regular NMS), and the AVX-512 VNNI twins against the reference
- * kernels on random shapes, zero points and scales (every byte equal, 1 to 8 workers).
+ * order of tied scores, regular NMS), and the AVX-512 VNNI and AVX2 twins against the
+ * reference kernels on random shapes, zero points and scales (every byte equal, 1 to 8
+ * workers).
  */
 #include <seer/graph.h>
 #include <seer/plan.h>
@@ -492,10 +493,35 @@ static bool twin_available(void)
     return ok;
 }
 
+typedef int (*twin_prepare_fn)(const struct seer_node *nd, int n_threads, struct seer_fast *out);
+
+/* Runs a twin directly on o's prepared node, workers 0..nth-1 one after the other,
+ * into out. EUNSUPPORTED when the twin does not take the node here. */
+static int run_twin(twin_prepare_fn prep, struct one *o, int nth, uint8_t *out)
+{
+    struct seer_node *nd = o->g->nodes[0];
+    struct seer_fast f;
+    int rc = prep(nd, nth, &f);
+
+    if (rc)
+        return rc;
+    nd->in[0]->data = seer_plan_input(o->p, 0)->data;
+    nd->out[0]->data = out;
+    nd->prepared = f.state;
+    for (int ith = 0; ith < nth; ith++) {
+        struct seer_kctx k = {ith, nth, NULL, 0};
+        f.fn(&k, nd);
+    }
+    nd->prepared = NULL;
+    nd->in[0]->data = nd->out[0]->data = NULL;
+    f.free(f.state);
+    return SEER_OK;
+}
+
 static void conformance(bool depthwise, int trials)
 {
     struct seer_err e = {{0}};
-    int ran = 0;
+    int ran = 0, twin_runs[2] = {0, 0};
 
     for (int t = 0; t < trials; t++) {
         int64_t n = 1 + rnd(2), h = 1 + rnd(9), w = 1 + rnd(9), ci = 1 + rnd(40);
@@ -541,6 +567,24 @@ static void conformance(bool depthwise, int trials)
         } else {
             ASSERT_OK(rc);
             size_t ny = (size_t)seer_tensor_numel(seer_plan_output(ref.p, 0));
+            /* Each twin on its own (whichever the plan picks, both are checked). */
+            static const twin_prepare_fn twins[2] = {seer__qconv_vnni_prepare,
+                                                     seer__qconv_avx2_prepare};
+            uint8_t *buf = seer_malloc(ny);
+            for (int tw = 0; tw < 2; tw++) {
+                for (int nth = 1; nth <= 3; nth++) {
+                    memset(buf, 0xAA, ny);
+                    int trc = run_twin(twins[tw], &ref, nth, buf);
+                    if (trc == SEER_EUNSUPPORTED)
+                        break; /* not on this CPU, or a depth multiplier */
+                    ASSERT_OK(trc);
+                    twin_runs[tw]++;
+                    if (memcmp(out_u8(&ref, 0), buf, ny))
+                        T_FAILF("trial %d: the %s twin differs with %d workers", t,
+                                tw ? "AVX2" : "VNNI", nth);
+                }
+            }
+            seer_free(buf);
             for (int nth = 1; nth <= 8; nth++) {
                 /* 1-4 workers on the default kernels, 5-8 on the reference ones. */
                 ASSERT_OK(one_run(op, &a, 3, in, 1, &yq, nth > 4, nth, &fast, &e));
@@ -562,9 +606,12 @@ static void conformance(bool depthwise, int trials)
         seer_free(b);
     }
     ASSERT(ran > trials / 2);
+    printf("    %d VNNI and %d AVX2 twin runs compared\n", twin_runs[0], twin_runs[1]);
+    /* The AVX2 twin runs on any x86-64 CPU this test meets in practice. */
+    ASSERT(twin_runs[1] > 0 || seer__isa() < SEER_ISA_AVX2);
 }
 
-TEST(vnni_rounding_ties_match_reference)
+TEST(twins_rounding_ties_match_reference)
 {
     /* acc = x - 128 over every byte (and -3 * that on a second channel), M = 1/8 and
      * 3/8: both rounding steps hit their ties. Default kernels and reference must both
@@ -583,15 +630,24 @@ TEST(vnni_rounding_ties_match_reference)
         int32_t m;
         int sh;
         seer__q_quantize_multiplier(0.125 * k, &m, &sh);
-        for (int ref = 0; ref < 2; ref++) {
-            ASSERT_OK(one_run(SEER_OP_QCONV2D, NULL, 2, in, 1, &yq, ref, 2, &o, &e));
-            for (int i = 0; i < 256; i++) {
+        static const twin_prepare_fn twins[2] = {seer__qconv_vnni_prepare,
+                                                 seer__qconv_avx2_prepare};
+        static const char *const names[4] = {"default", "reference", "VNNI", "AVX2"};
+        uint8_t buf[512];
+        for (int run = 0; run < 4; run++) {
+            const uint8_t *got = buf;
+            ASSERT_OK(one_run(SEER_OP_QCONV2D, NULL, 2, in, 1, &yq, run != 0, 2, &o, &e));
+            if (run < 2)
+                got = out_u8(&o, 0);
+            else if (run_twin(twins[run - 2], &o, 2, buf) != SEER_OK)
+                got = NULL; /* not on this CPU */
+            for (int i = 0; got && i < 256; i++) {
                 for (int c = 0; c < 2; c++) {
                     int32_t v = seer__q_mul((i - 128) * (c ? -3 : 1), m, sh) + 128;
                     v = v < 0 ? 0 : v > 255 ? 255 : v;
-                    if (out_u8(&o, 0)[2 * i + c] != v)
-                        T_FAILF("k %d x %d channel %d: %d, want %d (%s)", k, i, c,
-                                out_u8(&o, 0)[2 * i + c], v, ref ? "reference" : "default");
+                    if (got[2 * i + c] != v)
+                        T_FAILF("k %d x %d channel %d: %d, want %d (%s)", k, i, c, got[2 * i + c],
+                                v, names[run]);
                 }
             }
             one_free(&o);
@@ -599,14 +655,14 @@ TEST(vnni_rounding_ties_match_reference)
     }
 }
 
-TEST(vnni_conv_equals_reference_on_random_shapes)
+TEST(twins_conv_equal_reference_on_random_shapes)
 {
     if (!twin_available())
         printf("    note: no AVX-512 VNNI here; the default kernels are the reference\n");
     conformance(false, 60);
 }
 
-TEST(vnni_depthwise_equals_reference_on_random_shapes)
+TEST(twins_depthwise_equal_reference_on_random_shapes)
 {
     conformance(true, 60);
 }
@@ -617,6 +673,6 @@ T_MAIN(T_CASE(quantize_multiplier_hand_values), T_CASE(fixed_point_rounding_hand
        T_CASE(qdepthwise_hand_values_with_multiplier), T_CASE(qconcat_copies_or_requantises),
        T_CASE(qlogistic_dequantize_quantize_hand_values),
        T_CASE(postprocess_ties_come_out_in_heap_order), T_CASE(postprocess_fast_and_regular_nms),
-       T_CASE(postprocess_decodes_uint8_boxes), T_CASE(vnni_rounding_ties_match_reference),
-       T_CASE(vnni_conv_equals_reference_on_random_shapes),
-       T_CASE(vnni_depthwise_equals_reference_on_random_shapes))
+       T_CASE(postprocess_decodes_uint8_boxes), T_CASE(twins_rounding_ties_match_reference),
+       T_CASE(twins_conv_equal_reference_on_random_shapes),
+       T_CASE(twins_depthwise_equal_reference_on_random_shapes))

@@ -75,7 +75,11 @@ int seer__fast_prepare(const struct seer_node *nd, int n_threads, enum seer_prec
         return seer__isa() >= SEER_ISA_AVX512 ? seer__x86_unary_prepare(nd, out)
                                               : SEER_EUNSUPPORTED;
     case SEER_OP_QCONV2D:
-    case SEER_OP_QDEPTHWISE_CONV2D: return seer__qconv_vnni_prepare(nd, n_threads, out);
+    case SEER_OP_QDEPTHWISE_CONV2D: {
+        /* Both byte-exact with the reference: VNNI where the CPU has it, else AVX2. */
+        int rc = seer__qconv_vnni_prepare(nd, n_threads, out);
+        return rc == SEER_EUNSUPPORTED ? seer__qconv_avx2_prepare(nd, n_threads, out) : rc;
+    }
     default: return SEER_EUNSUPPORTED;
     }
 }

@@ -64,6 +64,8 @@ int seer__fast_peak_topk_prepare(const struct seer_node *nd, const struct seer_a
 /* TFLite uint8 Conv2D / DepthwiseConv2D on AVX-512 VNNI, byte-exact with the reference
  * (kernels/x86/q_conv_vnni.c). */
 int seer__qconv_vnni_prepare(const struct seer_node *nd, int n_threads, struct seer_fast *out);
+/* The same on AVX2 (vpmaddwd on int16), for CPUs without VNNI (kernels/x86/q_conv_avx2.c). */
+int seer__qconv_avx2_prepare(const struct seer_node *nd, int n_threads, struct seer_fast *out);
 
 /* oneDNN convolutions (kernels/dnnl/conv.c). */
 int seer__dnnl_conv_prepare(const struct seer_node *nd, int n_threads, enum seer_precision prec,
