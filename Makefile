@@ -30,6 +30,7 @@ TESTS     = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 REPLAYS   = $(FUZZ_SRCS:fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 LIB       = $(BUILD)/libseer.a
 SEER_BIN  = $(BUILD)/seer
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all test check run bench bench-tune fuzz format format-check lint clean setup install
 
@@ -76,15 +77,15 @@ setup:
 # Setup first (idempotent and quick once done), then build, then every test binary,
 # every fuzz replay and the script tests; tools/run-tests.sh adds up the totals.
 test check: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@BUILD=$(BUILD) SAN=$(SAN) sh tools/run-tests.sh $(TESTS) $(REPLAYS)
 
 run: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@sh scripts/run
 
 bench: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@sh bench/run.sh
 
 # Hyperparameter search against random search and Optuna's TPE (python3-optuna).
