@@ -17,6 +17,7 @@
 
 #include <seer/graph.h>
 #include <seer/plan.h>
+#include <seer/signature.h>
 #include <seer/status.h>
 
 struct seer_manifest {
@@ -66,6 +67,10 @@ const struct seer_graph *seer_model_graph(const struct seer_model *m);
 int seer_model_n_labels(const struct seer_model *m);
 const char *seer_model_label(const struct seer_model *m, int i);
 int seer_model_category_id(const struct seer_model *m, int i);
+
+/* The model's signatures (a SavedModel's SignatureDefs; none for other formats) into
+ * *sigs, borrowed from the model; returns their count. */
+int seer_model_signatures(const struct seer_model *m, const struct seer_signature **sigs);
 
 /* Borrow a plan for one run (blocks only to create one; never waits for another
  * caller) and give it back. */

@@ -580,6 +580,16 @@ static int build_graph(struct ctx *c, struct seer__pb *r)
     if ((rc = index_nodes(c)) || (rc = make_feeds(c)) || (rc = find_outputs(c, &outs, &n_outs)) ||
         (rc = mark_needed(c, outs, n_outs)))
         return rc;
+    /* Function calls first: they explain a failure better than what they use. */
+    for (int j = 0; j < c->n; j++) {
+        const struct seer__gd_node *nd = &c->nodes[j];
+        if (nd->state == ST_NEEDED &&
+            (op_is(nd, "StatefulPartitionedCall") || op_is(nd, "PartitionedCall")))
+            return seer_errf(c->err, SEER_EUNSUPPORTED,
+                             "node '%s' calls a function (%s): TensorFlow 2 SavedModels are "
+                             "not supported; export a TF1 graph (frozen, or a TF1 SavedModel)",
+                             nd->name, nd->op);
+    }
     for (int j = 0; j < c->n; j++)
         if (c->nodes[j].state == ST_NEEDED && (rc = build_node(c, j)))
             return rc;

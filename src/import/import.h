@@ -14,8 +14,11 @@
 #include <stdint.h>
 
 #include <seer/graph.h>
+#include <seer/signature.h>
 #include <seer/status.h>
 #include <seer/tensor.h>
+
+struct seer_arena;
 
 /* Options shared by the importers. A zeroed struct (or NULL) means the defaults. */
 struct seer_import_opts {
@@ -77,6 +80,16 @@ int seer_graphdef_import_mem(const uint8_t *p, size_t n, const struct seer_limit
 int seer_graphdef_import_file(const char *path, const struct seer_limits *lim,
                               const struct seer_import_opts *opts, struct seer_graph **out,
                               struct seer_err *err);
+
+/* TensorFlow SavedModel (a folder: saved_model.pb and variables/) */
+/* Builds the graph of dir's serving_default signature (its inputs are the graph's inputs,
+ * named by tensor ("x:0"), of unknown shape unless a placeholder fixes it; its outputs
+ * the graph's outputs), variables read from dir/variables. Every SignatureDef of the meta
+ * graph goes to *sigs (n_sigs of them, allocated in a, which owns them) when a is not
+ * NULL. Errors name the file and offset or node. */
+int seer_savedmodel_import_dir(const char *dir, const struct seer_limits *lim,
+                               struct seer_arena *a, struct seer_signature **sigs, int *n_sigs,
+                               struct seer_graph **out, struct seer_err *err);
 
 /* Names */
 /* Finds the value a TensorFlow tensor name refers to: "x" and "x:0" are output 0 of node

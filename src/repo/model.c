@@ -34,6 +34,8 @@ struct seer_model {
     int version;
     struct seer_manifest man;
     struct seer_graph *graph; /* owns */
+    struct seer_signature *sigs; /* a SavedModel's, in the arena */
+    int n_sigs;
     const char **labels;      /* n_labels names */
     int *ids;                 /* category id per label */
     int n_labels;
@@ -77,7 +79,7 @@ void seer_model_unref(struct seer_model *m)
 
 /* The one place that maps a manifest format to its importer. Formats whose importer has
  * not been written yet are refused here with a clear message. */
-static int import_graph(const struct seer_model *m, const char *path, const struct seer_limits *lim,
+static int import_graph(struct seer_model *m, const char *path, const struct seer_limits *lim,
                         struct seer_graph **g, struct seer_err *err)
 {
     const struct seer_manifest *man = &m->man;
@@ -107,6 +109,10 @@ static int import_graph(const struct seer_model *m, const char *path, const stru
         }
         return seer_graphdef_import_file(path, lim, &io, g, err);
     }
+    /* A SavedModel is its folder: saved_model.pb and variables/ (the manifest's model
+     * names the .pb). */
+    if (!strcmp(f, "savedmodel"))
+        return seer_savedmodel_import_dir(m->dir, lim, m->arena, &m->sigs, &m->n_sigs, g, err);
     return seer_errf(err, SEER_EUNSUPPORTED, "format '%s' is not supported yet", f);
 }
 
@@ -351,6 +357,12 @@ const struct seer_manifest *seer_model_manifest(const struct seer_model *m)
 const struct seer_graph *seer_model_graph(const struct seer_model *m)
 {
     return m->graph;
+}
+
+int seer_model_signatures(const struct seer_model *m, const struct seer_signature **sigs)
+{
+    *sigs = m->sigs;
+    return m->n_sigs;
 }
 
 int seer_model_n_labels(const struct seer_model *m)

@@ -7,6 +7,7 @@
 #include <seer/model.h>
 
 #include "core/arena.h"
+#include "serve/predict_tensor.h"
 #include "serve/serve.h"
 
 /* Parses a version path segment: a positive decimal integer. */
@@ -191,6 +192,11 @@ int seer__h_model_metadata(struct seer_req *rq, struct seer_resp *rs)
     cJSON_AddStringToObject(spec, "version", ver);
     sig = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "metadata"), "signature_def");
     sig = cJSON_AddObjectToObject(sig, "signature_def");
+    if (mf && !strcmp(mf->family, "generic")) {
+        /* A tensor model's own signatures (TF Serving's answer for a SavedModel). */
+        seer__signatures_json(m, sig);
+        goto seer_part;
+    }
     def = cJSON_AddObjectToObject(sig, "serving_default");
     in = cJSON_AddObjectToObject(def, "inputs");
     tensor_info(in, "image_bytes", "DT_STRING", 1, "encoded_image_string_tensor:0");
@@ -202,6 +208,7 @@ int seer__h_model_metadata(struct seer_req *rq, struct seer_resp *rs)
     tensor_info(outs, "detection_class_names", "DT_STRING", 2, "detection_class_names:0");
     tensor_info(outs, "detection_boxes_px", "DT_FLOAT", 3, "detection_boxes_px:0");
     cJSON_AddStringToObject(def, "method_name", "tensorflow/serving/predict");
+seer_part:
     seer = cJSON_AddObjectToObject(o, "seer");
     if (mf) {
         cJSON_AddStringToObject(seer, "format", mf->format ? mf->format : "");

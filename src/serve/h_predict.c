@@ -16,6 +16,7 @@
 
 #include "core/arena.h"
 #include "serve/http.h"
+#include "serve/predict_tensor.h"
 #include "serve/serve.h"
 
 /* Rounds to 6 decimals so cJSON prints short numbers (floats carry no more anyway). */
@@ -189,6 +190,11 @@ int seer__h_predict(struct seer_req *rq, struct seer_resp *rs)
     rc = seer__http_json(rq->body, rq->body_len, &req, &rq->err);
     if (rc)
         goto out;
+    /* Tensor-in/tensor-out models (a SavedModel) answer in TF Serving's generic form. */
+    if (!strcmp(seer_model_manifest(m)->family, "generic")) {
+        rc = seer__predict_tensor(rq, rs, m, req);
+        goto out;
+    }
     rc = seer__predict_parse(rq, req, &columnar, &in, &n);
     if (rc)
         goto out;
