@@ -267,6 +267,28 @@ else
     bad job_resumes_after_kill_9 "$(cat "$tmp/job")"
 fi
 
+# A graceful stop (SIGTERM) in the middle of a job: it commits what it finished, stays
+# RUNNING and completes after the next start.
+submit "$(input graceful IMAGE '"many/*.jpg"' out/graceful)" >/dev/null
+for _ in $(seq 1 600); do
+    [ "$(state graceful)" = RUNNING ] && [ "$(jq .progress.done "$tmp/job")" -ge 1 ] && break
+    [ "$(state graceful)" = SUCCEEDED ] && break
+    sleep 0.05
+done
+kill "$pid"
+wait "$pid" 2>/dev/null
+pid=""
+if grep -q 'job graceful: interrupted by shutdown' "$tmp/log" && start &&
+    wait_for graceful "SUCCEEDED FAILED" 90 && [ "$(state graceful)" = SUCCEEDED ] &&
+    [ "$(jq -r .path "$root/out/graceful/prediction.results-00000-of-00001" | sort -u |
+        wc -l)" -eq 40 ] &&
+    [ "$(wc -l <"$root/out/graceful/prediction.results-00000-of-00001")" -eq 40 ]; then
+    ok job_resumes_after_sigterm
+else
+    bad job_resumes_after_sigterm "$(cat "$tmp/job")"
+    [ -n "$pid" ] || start
+fi
+
 got=$(code GET /jobs)
 if [ "$got" = 200 ] && grep -q 'New batch job' "$tmp/body"; then
     ok jobs_page_served
@@ -277,4 +299,10 @@ fi
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 pid=""
+# Under SAN=address,undefined the server reports leaks and errors in its log at exit.
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$tmp/log"; then
+    bad server_log_has_no_sanitizer_reports "$(grep -E -m 5 'Sanitizer|runtime error' "$tmp/log")"
+else
+    ok server_log_has_no_sanitizer_reports
+fi
 finish
