@@ -442,8 +442,13 @@ int seer_cli_models(int argc, char **argv)
     }
     if (!json && n == 0)
         printf("no models in %s (scripts/setup installs the default ones)\n", models);
+    /* The name column fits the longest name (ssd_mobilenet_v1_coco is 21). */
+    int w = 16;
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(e[i].name) > w)
+            w = (int)strlen(e[i].name);
     if (!json && n > 0)
-        printf("%-16s %7s  %-9s  %-10s %-10s %-9s\n", "name", "version", "input", "format",
+        printf("%-*s %7s  %-9s  %-10s %-10s %-9s\n", w, "name", "version", "input", "format",
                "family", "state");
     for (int i = 0; i < n; i++) {
         char size[32] = "-";
@@ -467,7 +472,7 @@ int seer_cli_models(int argc, char **argv)
             printf("}\n");
             continue;
         }
-        printf("%-16s %7d  %-9s  %-10s %-10s %-9s\n", e[i].name, e[i].version, size,
+        printf("%-*s %7d  %-9s  %-10s %-10s %-9s\n", w, e[i].name, e[i].version, size,
                e[i].format ? e[i].format : "-", e[i].family ? e[i].family : "-",
                state_name(e[i].state));
         if (e[i].error)
