@@ -398,6 +398,23 @@ void seer_plan_profile_print(const struct seer_plan *p, int runs, FILE *f)
     fprintf(f, "%-24s %6d %10.3f\n", "total", p->g->n_nodes, total);
 }
 
+/* Whether a node touches so few elements that waking a second thread costs more than it
+ * saves (and, on a host whose other vCPU is busy, may cost a whole time slice at the
+ * region's closing barrier): CenterNet's squeeze-excite vectors and its [1,100]
+ * detection tail are dozens of such nodes. */
+static bool small_work(const struct seer_node *nd)
+{
+    int64_t most = 0;
+
+    for (int i = 0; i < nd->n_in; i++)
+        if (nd->in[i] && seer_tensor_numel(nd->in[i]) > most)
+            most = seer_tensor_numel(nd->in[i]);
+    for (int i = 0; i < nd->n_out; i++)
+        if (seer_tensor_numel(nd->out[i]) > most)
+            most = seer_tensor_numel(nd->out[i]);
+    return most < 32768;
+}
+
 int seer_plan_run(struct seer_plan *p, struct seer_err *err)
 {
     if (p->dyn)
@@ -406,7 +423,7 @@ int seer_plan_run(struct seer_plan *p, struct seer_err *err)
     for (int j = 0; j < p->g->n_nodes; j++) {
         const struct seer_node *nd = &p->nodes[j];
         seer_kernel_fn fn = p->fns[j];
-        int nth = p->inside[j] || !p->infos[j]->parallel ? 1 : p->n_threads;
+        int nth = p->inside[j] || !p->infos[j]->parallel || small_work(nd) ? 1 : p->n_threads;
         double t0;
 
         if (p->skip[j])
