@@ -18,6 +18,7 @@ static const struct {
     {"user", seer_cli_user, "add, delete users or set passwords"},
     {"token", seer_cli_token, "create, revoke, list API tokens"},
     {"tune", seer_cli_tune, "hyperparameter search (Cloud ML Engine spec)"},
+    {"import", seer_cli_import, "add a TF frozen graph or SavedModel to the models"},
 };
 
 static void usage(FILE *f)

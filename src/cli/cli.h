@@ -12,5 +12,6 @@ int seer_cli_serve(int argc, char **argv);
 int seer_cli_user(int argc, char **argv);
 int seer_cli_token(int argc, char **argv);
 int seer_cli_tune(int argc, char **argv);
+int seer_cli_import(int argc, char **argv);
 
 #endif /* SEER_CLI_H */

@@ -323,8 +323,16 @@ int seer_model_load(const char *dir, const char *name, int version, const struct
     }
     if ((rc = check_input(m, err)))
         goto out;
-    if (!opts.no_warmup && (rc = warm_up(m, err)))
-        goto out;
+    if (!opts.no_warmup && (rc = warm_up(m, err))) {
+        /* Zeros suit an image model, not every tensor model (an MTCNN with a scale
+         * factor of 0): for those a failed warm-up only means the first request pays. */
+        if (strcmp(m->man.family, "generic"))
+            goto out;
+        seer_log_warn("%s: the warm-up run on zeros failed (%s); loading anyway", m->dir,
+                      err ? err->msg : "");
+        seer_err_clear(err);
+        rc = SEER_OK;
+    }
     seer_log_debug("loaded %s version %d (%s, %s) from %s in %.0f ms", m->name, m->version,
                    m->man.format, m->man.family, m->dir, now_ms() - t0);
     *out = m;
