@@ -400,11 +400,12 @@ int seer_batch_run(struct seer_model *m, const struct seer_batch_inputs *in, con
         pthread_mutex_unlock(&r.sink_mu);
         pthread_mutex_lock(&r.mu);
     }
-    if (!st->cancelled && cancelled(&r) && r.done + r.failed < st->total)
-        st->cancelled = true;
     pthread_mutex_unlock(&r.mu);
     for (int i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
+    /* A cancel that came after the last tick still counts when inputs were left. */
+    if (!st->cancelled && cancelled(&r) && r.done + r.failed < st->total)
+        st->cancelled = true;
     if (show)
         progress(&r, st->total, t0, true);
     if (r.rc && !rc) {

@@ -239,7 +239,7 @@ int seer_cli_batch(int argc, char **argv)
     struct seer_err err = {{0}};
     struct sigaction sa, old_sa;
     char name[64];
-    size_t total;
+    size_t total, all;
     int rc, threads;
 
     rc = parse_args(argc, argv, &o);
@@ -247,6 +247,7 @@ int seer_cli_batch(int argc, char **argv)
         return rc == 1 ? 0 : 2;
     seer_batch_inputs_init(&in);
     rc = load_inputs(&o, &in, &err);
+    all = in.n;
     if (!rc)
         rc = seer_batch_inputs_shard(&in, o.shard, o.n_shards, &err);
     if (rc) {
@@ -294,6 +295,12 @@ int seer_cli_batch(int argc, char **argv)
                 "seer batch: interrupted after %zu of %zu inputs; rerun the same "
                 "command to resume\n",
                 st.done + st.failed, st.total);
+    else if (!o.quiet && o.n_shards > 1)
+        fprintf(stderr,
+                "seer batch: shard %d/%d: %zu of %zu inputs (%zu run now, %zu failed now, "
+                "%.1f s); results in %s/%s\n",
+                o.shard, o.n_shards, total, all, st.done + st.failed, st.failed, st.seconds,
+                o.output, name);
     else if (!o.quiet)
         fprintf(stderr,
                 "seer batch: %zu inputs (%zu run now, %zu failed now, %.1f s); "
