@@ -108,7 +108,7 @@ static int next(struct lex *x, struct token *t)
             return bad(x, t->s, "a string is not closed on its line");
         x->p++;
         t->kind = T_STR;
-    } else if (strchr("{}<>:;,[]", c)) {
+    } else if (c && strchr("{}<>:;,[]", c)) {
         x->p++;
         t->kind = T_PUNCT;
     } else {
