@@ -3,6 +3,7 @@
 // original TF.js graph models. Prints one JSON object per measurement (JSON Lines):
 // {"runtime","model","threads","runs","median_ms","min_ms","max_ms"}.
 // Usage: node bench/peers.mjs --shared DIR --models DIR [--runs N] [--only ort|tfjs]
+//        [--model centernet|nanodet] [--threads N]  (one configuration, for interleaving)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -51,12 +52,16 @@ async function timeIt(fn) {
   return stats(times);
 }
 
+const only = (name) => !args.model || args.model === name;
+const threadList = args.threads ? [Number(args.threads)] : [1, 2];
+
 async function ort() {
   const ortm = require('onnxruntime-node');
   for (const [name, m] of Object.entries(MODELS)) {
+    if (!only(name)) continue;
     const file = path.join(shared, 'models/onnx', m.onnx);
     if (!fs.existsSync(file)) { console.error(`SKIP ort ${name}: needs ${file}`); continue; }
-    for (const threads of [1, 2]) {
+    for (const threads of threadList) {
       const sess = await ortm.InferenceSession.create(file, {
         intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
         graphOptimizationLevel: 'all',
@@ -79,6 +84,7 @@ async function tfjs() {
   await tf.setBackend('wasm');
   await tf.ready();
   for (const [name, m] of Object.entries(MODELS)) {
+    if (!only(name)) continue;
     const dir = path.join(modelsDir, name, '1');
     const json = path.join(dir, `${name}.json`);
     if (!fs.existsSync(json)) { console.error(`SKIP tfjs ${name}: needs ${json}`); continue; }
