@@ -38,7 +38,7 @@ static struct seer_node *add(struct seer_graph *g, enum seer_op op, const char *
 }
 
 #define ADD(g, op, name, n_out, ...)                                                               \
-    add(g, op, name, n_out, (int)(sizeof((struct seer_value *[]){__VA_ARGS__}) / sizeof(void *)), \
+    add(g, op, name, n_out, (int)(sizeof((struct seer_value *[]){__VA_ARGS__}) / sizeof(void *)),  \
         (struct seer_value *[]){__VA_ARGS__})
 #define V(nd, i) seer_value_of((nd)->out[i])
 
@@ -67,8 +67,8 @@ static struct seer_graph *counted_loop(void)
     struct seer_node *sa = ADD(g, SEER_OP_SWITCH, "switch_acc", 2, V(ma, 0), V(lc, 0));
     struct seer_node *id = ADD(g, SEER_OP_IDENTITY, "body_i", 1, V(si, 1));
     struct seer_node *inc = ADD(g, SEER_OP_ADD, "i_plus_1", 1, V(id, 0), cst_i32(g, "one", 1));
-    struct seer_node *dbl = ADD(g, SEER_OP_MUL, "acc_times_2", 1, V(sa, 1),
-                                cst_f32(g, "two", 0, NULL, (float[]){2}));
+    struct seer_node *dbl =
+        ADD(g, SEER_OP_MUL, "acc_times_2", 1, V(sa, 1), cst_f32(g, "two", 0, NULL, (float[]){2}));
     struct seer_node *ni = ADD(g, SEER_OP_NEXT_ITERATION, "next_i", 1, V(inc, 0));
     struct seer_node *na = ADD(g, SEER_OP_NEXT_ITERATION, "next_acc", 1, V(dbl, 0));
     struct seer_node *xi = ADD(g, SEER_OP_EXIT, "exit_i", 1, V(si, 0));
@@ -202,8 +202,7 @@ static struct seer_graph *map_square(void)
     struct seer_node *lc = ADD(g, SEER_OP_LOOP_COND, "cond", 1, V(less, 0));
     struct seer_node *si = ADD(g, SEER_OP_SWITCH, "switch_i", 2, V(mi, 0), V(lc, 0));
     struct seer_node *sf = ADD(g, SEER_OP_SWITCH, "switch_flow", 2, V(mf, 0), V(lc, 0));
-    struct seer_node *rd =
-        ADD(g, SEER_OP_TA_READ, "read", 1, V(eh_in, 0), V(si, 1), V(ef_in, 0));
+    struct seer_node *rd = ADD(g, SEER_OP_TA_READ, "read", 1, V(eh_in, 0), V(si, 1), V(ef_in, 0));
     rd->a.dtype = SEER_DTYPE_F32;
     struct seer_node *sq = ADD(g, SEER_OP_MUL, "square", 1, V(rd, 0), V(rd, 0));
     struct seer_node *wr =
@@ -271,8 +270,8 @@ static struct seer_graph *cond_graph(bool const_out)
     struct seer_node *sw = ADD(g, SEER_OP_SWITCH, "switch", 2, x, pred);
     struct seer_node *pt = ADD(g, SEER_OP_IDENTITY, "switch_t", 1, V(sw, 1));
     struct seer_node *pf = ADD(g, SEER_OP_IDENTITY, "switch_f", 1, V(sw, 0));
-    struct seer_node *add1 = ADD(g, SEER_OP_ADD, "x_plus_1", 1, V(pt, 0),
-                                 cst_f32(g, "c1", 0, NULL, (float[]){1}));
+    struct seer_node *add1 =
+        ADD(g, SEER_OP_ADD, "x_plus_1", 1, V(pt, 0), cst_f32(g, "c1", 0, NULL, (float[]){1}));
     struct seer_node *c7 = ADD(g, SEER_OP_CONTROL_DEP, "minus_7", 1,
                                cst_f32(g, "c7", 1, DIMS(2), (float[]){-7, -7}), V(pf, 0));
     struct seer_node *m = ADD(g, SEER_OP_MERGE, "merge", 2, V(add1, 0), V(c7, 0));

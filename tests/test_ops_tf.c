@@ -22,8 +22,8 @@ static struct seer_node *node_attr(struct seer_graph *g, struct seer_node *nd, i
 TEST(fill_and_zeros_like)
 {
     struct seer_graph *g = seer_graph_new();
-    struct seer_node *nd = NODE(g, SEER_OP_FILL, 1, CI32(g, 1, DIMS(2), 2, 3),
-                                CF32(g, 0, NULL, 1.5f));
+    struct seer_node *nd =
+        NODE(g, SEER_OP_FILL, 1, CI32(g, 1, DIMS(2), 2, 3), CF32(g, 0, NULL, 1.5f));
     RUN_OK(g, nd);
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_F32, 2, 3);
     ASSERT_F32S(nd->out[0], 0, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f, 1.5f);
@@ -36,9 +36,9 @@ TEST(fill_and_zeros_like)
     ASSERT_INTS(nd->out[0], int32_t, 0, 0, 0);
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_FILL, 1, CI32(g, 1, DIMS(2), 2, -1), CF32(g, 0, NULL, 1)),
                      SEER_EFORMAT, "negative");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_FILL, 1, INPUT(g, SEER_DTYPE_I32, 1, DIMS(2)),
-                          CF32(g, 0, NULL, 1)),
-                     SEER_EUNSUPPORTED, "constant");
+    ASSERT_SHAPE_ERR(
+        NODE(g, SEER_OP_FILL, 1, INPUT(g, SEER_DTYPE_I32, 1, DIMS(2)), CF32(g, 0, NULL, 1)),
+        SEER_EUNSUPPORTED, "constant");
     seer_graph_free(g);
 }
 
@@ -46,12 +46,11 @@ TEST(range_int_and_float)
 {
     struct seer_graph *g = seer_graph_new();
     /* range(3, 10, 3) = [3, 6, 9]; range(5, 1, -2) = [5, 3]. */
-    struct seer_node *nd = NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 3), CI32(g, 0, NULL, 10),
-                                CI32(g, 0, NULL, 3));
+    struct seer_node *nd =
+        NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 3), CI32(g, 0, NULL, 10), CI32(g, 0, NULL, 3));
     RUN_OK(g, nd);
     ASSERT_INTS(nd->out[0], int32_t, 3, 6, 9);
-    nd = NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 5), CI32(g, 0, NULL, 1),
-              CI32(g, 0, NULL, -2));
+    nd = NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 5), CI32(g, 0, NULL, 1), CI32(g, 0, NULL, -2));
     RUN_OK(g, nd);
     ASSERT_INTS(nd->out[0], int32_t, 5, 3);
     /* A float range accumulates: 0, 0.25, 0.5, 0.75 (ceil(1 / 0.25) = 4 values). */
@@ -60,16 +59,15 @@ TEST(range_int_and_float)
     RUN_OK(g, nd);
     ASSERT_F32S(nd->out[0], 0, 0.0f, 0.25f, 0.5f, 0.75f);
     /* An empty range is fine; a zero delta or the wrong direction is not. */
-    nd = NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 2), CI32(g, 0, NULL, 2),
-              CI32(g, 0, NULL, 1));
+    nd = NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 2), CI32(g, 0, NULL, 2), CI32(g, 0, NULL, 1));
     RUN_OK(g, nd);
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_I32, 0);
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 0), CI32(g, 0, NULL, 5),
-                          CI32(g, 0, NULL, 0)),
-                     SEER_EFORMAT, "delta");
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 5), CI32(g, 0, NULL, 0),
-                          CI32(g, 0, NULL, 1)),
-                     SEER_EFORMAT, "wrong way");
+    ASSERT_SHAPE_ERR(
+        NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 0), CI32(g, 0, NULL, 5), CI32(g, 0, NULL, 0)),
+        SEER_EFORMAT, "delta");
+    ASSERT_SHAPE_ERR(
+        NODE(g, SEER_OP_RANGE, 1, CI32(g, 0, NULL, 5), CI32(g, 0, NULL, 0), CI32(g, 0, NULL, 1)),
+        SEER_EFORMAT, "wrong way");
     seer_graph_free(g);
 }
 
@@ -118,9 +116,9 @@ TEST(tile_and_slice)
     RUN_OK(g, nd);
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_F32, 1, 3, 2);
     ASSERT_F32S(nd->out[0], 0, 13, 14, 17, 18, 21, 22);
-    ASSERT_SHAPE_ERR(NODE(g, SEER_OP_SLICE, 1, y, CI32(g, 1, DIMS(3), 0, 0, 3),
-                          CI32(g, 1, DIMS(3), 1, 1, 2)),
-                     SEER_EFORMAT, "outside");
+    ASSERT_SHAPE_ERR(
+        NODE(g, SEER_OP_SLICE, 1, y, CI32(g, 1, DIMS(3), 0, 0, 3), CI32(g, 1, DIMS(3), 1, 1, 2)),
+        SEER_EFORMAT, "outside");
     seer_graph_free(g);
 }
 
@@ -226,8 +224,8 @@ TEST(sqrt_and_reductions)
     nd = NODE(g, SEER_OP_REDUCE_ALL, 1, b, CI32(g, 0, NULL, 1));
     RUN_OK(g, nd);
     ASSERT_INTS(nd->out[0], uint8_t, 1, 0);
-    nd = NODE(g, SEER_OP_REDUCE_ALL, 1,
-              k_const(g, SEER_DTYPE_BOOL, 2, DIMS(2, 0), NULL, 0), CI32(g, 0, NULL, 1));
+    nd = NODE(g, SEER_OP_REDUCE_ALL, 1, k_const(g, SEER_DTYPE_BOOL, 2, DIMS(2, 0), NULL, 0),
+              CI32(g, 0, NULL, 1));
     RUN_OK(g, nd);
     ASSERT_INTS(nd->out[0], uint8_t, 1, 1);
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_REDUCE_MAX, 1, x, CI32(g, 1, DIMS(2), 1, 1)), SEER_EFORMAT,
@@ -266,8 +264,8 @@ TEST(crop_and_resize_bilinear)
      * (0,0)-(0.5,0.5) at 2x2 samples rows/cols 0 and 1: 0,1,3,4; at 1x1 the centre of
      * (0,0)-(1,1) is pixel (1,1) = 4. A box reaching past the image extrapolates. */
     struct seer_value *img = k_arange_f32(g, 4, DIMS(1, 3, 3, 1));
-    struct seer_value *boxes = CF32(g, 2, DIMS(3, 4), 0, 0, 1, 1, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f,
-                                    1.5f, 1.5f);
+    struct seer_value *boxes =
+        CF32(g, 2, DIMS(3, 4), 0, 0, 1, 1, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f, 1.5f, 1.5f);
     struct seer_value *ind = CI32(g, 1, DIMS(3), 0, 0, 0);
     struct seer_node *nd =
         NODE(g, SEER_OP_CROP_AND_RESIZE, 1, img, boxes, ind, CI32(g, 1, DIMS(2), 2, 2));
@@ -312,11 +310,11 @@ TEST(non_max_suppression_v2_v3)
     struct seer_graph *g = seer_graph_new();
     /* Box 0 and 1 overlap with IoU 0.81/1.19 = 0.68; box 2 is apart; box 3 has no area.
      * Sorted by score: 1 (0.9), 0 (0.8), 3 (0.75), 2 (0.7). */
-    struct seer_value *boxes = CF32(g, 2, DIMS(4, 4), 0, 0, 1, 1, 0.1f, 0.1f, 1.1f, 1.1f, 5, 5,
-                                    6, 6, 2, 2, 2, 3);
+    struct seer_value *boxes =
+        CF32(g, 2, DIMS(4, 4), 0, 0, 1, 1, 0.1f, 0.1f, 1.1f, 1.1f, 5, 5, 6, 6, 2, 2, 2, 3);
     struct seer_value *scores = CF32(g, 1, DIMS(4), 0.8f, 0.9f, 0.7f, 0.75f);
-    struct seer_node *nd = NODE(g, SEER_OP_NMS, 1, boxes, scores, CI32(g, 0, NULL, 10),
-                                CF32(g, 0, NULL, 0.5f));
+    struct seer_node *nd =
+        NODE(g, SEER_OP_NMS, 1, boxes, scores, CI32(g, 0, NULL, 10), CF32(g, 0, NULL, 0.5f));
     ASSERT_OK(run_nms(g, nd));
     ASSERT_DIMS(nd->out[0], SEER_DTYPE_I32, 3);
     ASSERT_INTS(nd->out[0], int32_t, 1, 3, 2);

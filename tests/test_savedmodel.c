@@ -30,8 +30,8 @@ static struct seer_server SRV;
 static struct seer_arena *A;
 static char REPO[64];
 
-static void mkreq(struct seer_req *rq, struct seer_resp *rs, const char *name,
-                  const char *version, const char *body)
+static void mkreq(struct seer_req *rq, struct seer_resp *rs, const char *name, const char *version,
+                  const char *body)
 {
     seer_arena_free(A);
     A = seer_arena_new(1 << 16);
@@ -166,8 +166,7 @@ TEST(bad_predict_requests)
         {"{\"instances\": [[1, 2], [3]]}", "ragged", SEER_EINVAL},
         {"{\"instances\": [\"a\"]}", "string", SEER_EUNSUPPORTED},
         {"{\"inputs\": {\"y\": [1]}}", "no input \"x\"", SEER_EINVAL},
-        {"{\"signature_name\": \"regress_x_to_y\", \"instances\": [1]}", "not served",
-         SEER_EINVAL},
+        {"{\"signature_name\": \"regress_x_to_y\", \"instances\": [1]}", "not served", SEER_EINVAL},
         {"[1]", "JSON object", SEER_EINVAL},
     };
     struct seer_req rq;
@@ -228,8 +227,8 @@ TEST(metadata_matches_tf_serving)
 
     if (!open_repo())
         T_SKIP("needs %s", shared_path(TFS));
-    ASSERT_OK(seer_file_read(shared_path(TFS "half_plus_two_model_metadata.json"), 0, &buf, &n,
-                             NULL));
+    ASSERT_OK(
+        seer_file_read(shared_path(TFS "half_plus_two_model_metadata.json"), 0, &buf, &n, NULL));
     want = cJSON_Parse((const char *)buf);
     seer_free(buf);
     mkreq(&rq, &rs, "half_plus_two_cpu", NULL, NULL);
@@ -244,8 +243,8 @@ TEST(metadata_matches_tf_serving)
         "signature_def");
     ASSERT(ws && gs);
     ASSERT(same_signatures(ws, gs));
-    ASSERT_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(got, "model_spec"),
-                                                        "version")),
+    ASSERT_STR(cJSON_GetStringValue(
+                   cJSON_GetObjectItem(cJSON_GetObjectItem(got, "model_spec"), "version")),
                "123");
     cJSON_Delete(want);
     cJSON_Delete(got);
@@ -259,8 +258,7 @@ TEST(tf2_saved_model_is_refused_clearly)
 
     if (!file_exists(dir))
         T_SKIP("needs %s", dir);
-    ASSERT_EQ(seer_savedmodel_import_dir(dir, NULL, NULL, NULL, NULL, &g, &err),
-              SEER_EUNSUPPORTED);
+    ASSERT_EQ(seer_savedmodel_import_dir(dir, NULL, NULL, NULL, NULL, &g, &err), SEER_EUNSUPPORTED);
     ASSERT(strstr(err.msg, "TensorFlow 2"));
     ASSERT(!g);
 }

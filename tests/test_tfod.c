@@ -155,7 +155,8 @@ static int detect_file(const char *name, const char *photo, struct seer_arena *a
 TEST(import_and_detect_person)
 {
     const char *src = shared_path(FROZEN "aiy-ssd-mbv1-0.125-person-cat-dog");
-    const char *photo = shared_path(FROZEN "aiy-ssd-mbv1-0.125-person-cat-dog/cyclist_1200x800.jpg");
+    const char *photo =
+        shared_path(FROZEN "aiy-ssd-mbv1-0.125-person-cat-dog/cyclist_1200x800.jpg");
     char labels[512];
     struct seer__import_opts o = {.name = "pcd", .labels = labels};
     struct seer__import_result res;

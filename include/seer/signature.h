@@ -13,17 +13,17 @@
 #include <seer/tensor.h>
 
 struct seer_sig_tensor {
-    const char *key;          /* the signature's name for it ("x") */
-    const char *name;         /* the graph tensor ("x:0") */
-    int tf_dtype;             /* TensorFlow DataType number (DT_FLOAT is 1) */
+    const char *key;  /* the signature's name for it ("x") */
+    const char *name; /* the graph tensor ("x:0") */
+    int tf_dtype;     /* TensorFlow DataType number (DT_FLOAT is 1) */
     bool unknown_rank;
     int ndim;
     int64_t dims[SEER_MAX_DIMS]; /* -1 for an open dim */
 };
 
 struct seer_signature {
-    const char *name;         /* "serving_default" */
-    const char *method_name;  /* "tensorflow/serving/predict" */
+    const char *name;        /* "serving_default" */
+    const char *method_name; /* "tensorflow/serving/predict" */
     int n_inputs, n_outputs;
     struct seer_sig_tensor *inputs, *outputs;
 };

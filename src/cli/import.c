@@ -8,21 +8,20 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: seer import SRC [--name NAME] [--labels FILE] [--models DIR] [--version N]\n"
-            "\n"
-            "  SRC               a folder as the TF Object Detection API's model zoo ships it\n"
-            "                    (ssd_mobilenet_v1_coco_11_06_2017/ with\n"
-            "                    frozen_inference_graph.pb), a frozen graph .pb, or a\n"
-            "                    SavedModel folder (saved_model.pb and variables/)\n"
-            "  --name NAME       the model's name (default: the folder's)\n"
-            "  --labels FILE     its label map (label_map.pbtxt) or labels file (one name per\n"
-            "                    line); a detection model without one gets COCO's\n"
-            "  --models DIR      the model repository (default ./models)\n"
-            "  --version N       the version to write (default 1; never overwritten)\n"
-            "\n"
-            "Writes DIR/NAME/N/ with the model's files and a seer.json manifest, after\n"
-            "checking that it loads and runs. A running server picks it up on its next scan.\n");
+    fprintf(f, "usage: seer import SRC [--name NAME] [--labels FILE] [--models DIR] [--version N]\n"
+               "\n"
+               "  SRC               a folder as the TF Object Detection API's model zoo ships it\n"
+               "                    (ssd_mobilenet_v1_coco_11_06_2017/ with\n"
+               "                    frozen_inference_graph.pb), a frozen graph .pb, or a\n"
+               "                    SavedModel folder (saved_model.pb and variables/)\n"
+               "  --name NAME       the model's name (default: the folder's)\n"
+               "  --labels FILE     its label map (label_map.pbtxt) or labels file (one name per\n"
+               "                    line); a detection model without one gets COCO's\n"
+               "  --models DIR      the model repository (default ./models)\n"
+               "  --version N       the version to write (default 1; never overwritten)\n"
+               "\n"
+               "Writes DIR/NAME/N/ with the model's files and a seer.json manifest, after\n"
+               "checking that it loads and runs. A running server picks it up on its next scan.\n");
 }
 
 int seer_cli_import(int argc, char **argv)

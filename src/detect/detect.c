@@ -86,8 +86,8 @@ static int dec_ssd(const struct seer_plan *p, const struct seer__decode_args *da
 static int dec_tfod(const struct seer_plan *p, const struct seer__decode_args *da,
                     struct seer_arena *a, struct seer_det **out, int *n, struct seer_err *err)
 {
-    static const char *const names[4] = {"detection_boxes", "detection_classes",
-                                         "detection_scores", "num_detections"};
+    static const char *const names[4] = {"detection_boxes", "detection_classes", "detection_scores",
+                                         "num_detections"};
     const struct seer_tensor *outs[4];
     struct seer__decode_args d = *da;
 

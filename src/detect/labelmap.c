@@ -19,9 +19,9 @@
 #include "core/arena.h"
 #include "detect/detect_int.h"
 
-#define MAX_ID 100000
+#define MAX_ID    100000
 #define MAX_DEPTH 32
-#define MAX_NAME 1024
+#define MAX_NAME  1024
 
 struct lex {
     const char *p, *end, *start;
@@ -189,8 +189,7 @@ static int value_start(struct lex *x, struct token *t)
     return rc;
 }
 
-static int parse_item(struct lex *x, struct seer_arena *a, int64_t *id, char **name,
-                      char **display)
+static int parse_item(struct lex *x, struct seer_arena *a, int64_t *id, char **name, char **display)
 {
     struct token t, v;
     bool angle;
@@ -210,8 +209,8 @@ static int parse_item(struct lex *x, struct seer_arena *a, int64_t *id, char **n
         if (is(&t, T_PUNCT, ";") || is(&t, T_PUNCT, ","))
             continue;
         if (t.kind != T_IDENT)
-            return bad(x, t.s, t.kind == T_END ? "the file ends inside an item"
-                                               : "expected a field name");
+            return bad(x, t.s,
+                       t.kind == T_END ? "the file ends inside an item" : "expected a field name");
         if ((rc = value_start(x, &v)))
             return rc;
         if (is(&t, T_IDENT, "id")) {

@@ -26,7 +26,7 @@
 /* The step limit in force (SEER_DYN_MAX_STEPS; tests lower it to see it trip). */
 extern int64_t seer__dyn_step_limit;
 #define SEER_DYN_MAX_LIVE_BYTES ((size_t)4 << 30)
-#define SEER_DYN_MAX_TA_SIZE (1 << 24)
+#define SEER_DYN_MAX_TA_SIZE    (1 << 24)
 
 /* Whether op is run by the interpreter itself (control flow, TensorArrays): never folded,
  * never given to a static plan. */
@@ -49,8 +49,8 @@ int seer__graph_prepare_dynamic(struct seer_graph *g, struct seer_err *err);
  * its outputs live in out[j] (different only for Enter and Exit). parent[f] is the frame
  * an Enter into f reads from (-1 for the root). Arrays are caller-allocated, of
  * g->n_nodes entries (parent: g->n_nodes + 1). Node ids must be g's topological order. */
-int seer__dyn_frames(const struct seer_graph *g, int *exec, int *out, int *parent,
-                     int *n_frames, struct seer_err *err);
+int seer__dyn_frames(const struct seer_graph *g, int *exec, int *out, int *parent, int *n_frames,
+                     struct seer_err *err);
 
 struct seer_dynplan; /* opaque; see dynexec.c */
 

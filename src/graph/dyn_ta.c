@@ -44,8 +44,10 @@ static int get_ta(struct seer__rt *rt, const struct seer_node *nd, const struct 
                          nd->name);
     i = seer_tensor_get_int(h, 0);
     if (i < 0 || i >= rt->n_tas)
-        return seer_errf(rt->err, SEER_EFORMAT, "node '%s': TensorArray handle %lld does not "
-                         "exist", nd->name, (long long)i);
+        return seer_errf(rt->err, SEER_EFORMAT,
+                         "node '%s': TensorArray handle %lld does not "
+                         "exist",
+                         nd->name, (long long)i);
     *ta = &rt->tas[i];
     return SEER_OK;
 }
@@ -54,8 +56,8 @@ static int int_scalar(struct seer__rt *rt, const struct seer_node *nd, const str
                       const char *what, int64_t *v)
 {
     if ((t->dtype != SEER_DTYPE_I32 && t->dtype != SEER_DTYPE_I64) || seer_tensor_numel(t) != 1)
-        return seer_errf(rt->err, SEER_EFORMAT, "node '%s': %s must be an integer scalar",
-                         nd->name, what);
+        return seer_errf(rt->err, SEER_EFORMAT, "node '%s': %s must be an integer scalar", nd->name,
+                         what);
     *v = seer_tensor_get_int(t, 0);
     return SEER_OK;
 }
@@ -64,8 +66,10 @@ static int int_scalar(struct seer__rt *rt, const struct seer_node *nd, const str
 static int reach(struct seer__rt *rt, const struct seer_node *nd, struct seer__ta *ta, int64_t i)
 {
     if (i < 0 || (i >= ta->size && !ta->dynamic) || i >= SEER_DYN_MAX_TA_SIZE)
-        return seer_errf(rt->err, SEER_EFORMAT, "node '%s': index %lld is outside the "
-                         "TensorArray of size %lld", nd->name, (long long)i, (long long)ta->size);
+        return seer_errf(rt->err, SEER_EFORMAT,
+                         "node '%s': index %lld is outside the "
+                         "TensorArray of size %lld",
+                         nd->name, (long long)i, (long long)ta->size);
     if (i >= ta->cap) {
         int64_t nc = ta->cap ? ta->cap : 8;
         while (nc <= i)
@@ -102,11 +106,15 @@ static int element(struct seer__rt *rt, const struct seer_node *nd, struct seer_
                    struct seer__val **v)
 {
     if (i < 0 || i >= ta->size)
-        return seer_errf(rt->err, SEER_EFORMAT, "node '%s': index %lld is outside the "
-                         "TensorArray of size %lld", nd->name, (long long)i, (long long)ta->size);
+        return seer_errf(rt->err, SEER_EFORMAT,
+                         "node '%s': index %lld is outside the "
+                         "TensorArray of size %lld",
+                         nd->name, (long long)i, (long long)ta->size);
     if (!ta->elem[i])
-        return seer_errf(rt->err, SEER_EFORMAT, "node '%s': element %lld of the TensorArray was "
-                         "never written", nd->name, (long long)i);
+        return seer_errf(rt->err, SEER_EFORMAT,
+                         "node '%s': element %lld of the TensorArray was "
+                         "never written",
+                         nd->name, (long long)i);
     *v = ta->elem[i];
     return SEER_OK;
 }
@@ -174,8 +182,10 @@ static int stack(struct seer__rt *rt, const struct seer_node *nd, struct seer__t
             for (int d = concat; same && d < e->t.ndim; d++)
                 same = e->t.dims[d] == first->t.dims[d];
             if (!same)
-                return seer_errf(rt->err, SEER_EFORMAT, "node '%s': TensorArray elements differ "
-                                 "in shape", nd->name);
+                return seer_errf(rt->err, SEER_EFORMAT,
+                                 "node '%s': TensorArray elements differ "
+                                 "in shape",
+                                 nd->name);
         }
         rows += concat ? e->t.dims[0] : 1;
     }
@@ -226,8 +236,10 @@ static int scatter(struct seer__rt *rt, const struct seer_node *nd, struct seer_
     if (idx->dtype != SEER_DTYPE_I32 && idx->dtype != SEER_DTYPE_I64)
         return seer_errf(rt->err, SEER_EFORMAT, "node '%s': indices must be integers", nd->name);
     if (x->ndim < 1 || x->dims[0] != n)
-        return seer_errf(rt->err, SEER_EFORMAT, "node '%s': %lld indices for a value of %lld "
-                         "rows", nd->name, (long long)n, x->ndim ? (long long)x->dims[0] : 0LL);
+        return seer_errf(rt->err, SEER_EFORMAT,
+                         "node '%s': %lld indices for a value of %lld "
+                         "rows",
+                         nd->name, (long long)n, x->ndim ? (long long)x->dims[0] : 0LL);
     for (int64_t k = 0; k < n; k++) {
         struct seer__val *e = seer__rt_val(rt);
         if (!e)
@@ -247,8 +259,8 @@ static int scatter(struct seer__rt *rt, const struct seer_node *nd, struct seer_
     return SEER_OK;
 }
 
-int seer__rt_ta_exec(struct seer__rt *rt, const struct seer_node *nd,
-                     struct seer_tensor *const *in, struct seer__val **out)
+int seer__rt_ta_exec(struct seer__rt *rt, const struct seer_node *nd, struct seer_tensor *const *in,
+                     struct seer__val **out)
 {
     struct seer__ta *ta = NULL;
     struct seer__val *v;
@@ -312,7 +324,6 @@ int seer__rt_ta_exec(struct seer__rt *rt, const struct seer_node *nd,
             ((int64_t *)v->t.data)[k] = ta->elem[k]->t.dims[0];
         return rc;
     }
-    default:
-        return seer_errf(rt->err, SEER_EINVAL, "node '%s': not a TensorArray op", nd->name);
+    default: return seer_errf(rt->err, SEER_EINVAL, "node '%s': not a TensorArray op", nd->name);
     }
 }

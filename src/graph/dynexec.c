@@ -54,18 +54,18 @@ int64_t seer__dyn_step_limit = SEER_DYN_MAX_STEPS;
 #define PAR_MIN 16384
 
 struct snode {
-    int exec, outf;   /* frame it runs in, frame its outputs go to */
-    int local;        /* index in its frame */
-    int slot0;        /* first input slot in its frame's slot array */
-    int n_expect;     /* non-constant inputs (forward ones for a Merge) */
-    int n_back;       /* Merge: back-edge inputs */
+    int exec, outf; /* frame it runs in, frame its outputs go to */
+    int local;      /* index in its frame */
+    int slot0;      /* first input slot in its frame's slot array */
+    int n_expect;   /* non-constant inputs (forward ones for a Merge) */
+    int n_back;     /* Merge: back-edge inputs */
 };
 
 struct sframe {
     int parent;
     int n_nodes, n_slots, n_enters;
-    int *expect;      /* n_expect per local node */
-    int *exits;       /* node ids of the Exits reading from this frame */
+    int *expect; /* n_expect per local node */
+    int *exits;  /* node ids of the Exits reading from this frame */
     int n_exits;
 };
 
@@ -79,13 +79,13 @@ struct seer_dynplan {
     struct snode *sn;
     struct sframe *sf;
     int n_frames;
-    int *cstart;      /* consumers of value v: cons[cstart[v] .. cstart[v + 1]) */
+    int *cstart; /* consumers of value v: cons[cstart[v] .. cstart[v + 1]) */
     struct cons *cons;
-    int *out_index;   /* per value: its graph output index, or -1 */
+    int *out_index; /* per value: its graph output index, or -1 */
     int max_in, max_out;
-    void **in_buf;    /* per graph input */
+    void **in_buf; /* per graph input */
     size_t *in_cap;
-    void **out_buf;   /* per graph output */
+    void **out_buf; /* per graph output */
     size_t *out_cap;
     size_t peak;
 };
@@ -99,16 +99,16 @@ struct finst;
 
 struct iter {
     int *pending;
-    int *dead;        /* Merge: dead inputs seen */
-    uint8_t *fired;   /* Merge: fired in this iteration */
+    int *dead;      /* Merge: dead inputs seen */
+    uint8_t *fired; /* Merge: fired in this iteration */
     struct tok *slots;
-    int outstanding;  /* queued or running nodes, live child frames */
+    int outstanding; /* queued or running nodes, live child frames */
     struct finst **kids;
     int n_kids, cap_kids;
 };
 
 struct inv {
-    int vid;          /* the Enter's output value */
+    int vid; /* the Enter's output value */
     struct seer__val *v;
     bool dead;
 };
@@ -139,9 +139,9 @@ struct run {
     int sp, cap;
     struct seer__val **outs;
     bool *out_dead;
-    struct seer_tensor **in;    /* max_in scratch pointers for one node */
+    struct seer_tensor **in; /* max_in scratch pointers for one node */
     struct seer__val **inv;
-    struct seer__val **outv;    /* max_out */
+    struct seer__val **outv; /* max_out */
     struct seer_tensor **outt;
     void *scratch;
     size_t scratch_bytes;
@@ -185,8 +185,7 @@ static void free_frame(struct run *r, struct finst *f)
     seer_free(f);
 }
 
-static int deliver(struct run *r, struct finst *f, int k, int vid, struct seer__val *v,
-                   bool dead);
+static int deliver(struct run *r, struct finst *f, int k, int vid, struct seer__val *v, bool dead);
 
 static int new_iter(struct run *r, struct finst *f)
 {
@@ -195,8 +194,7 @@ static int new_iter(struct run *r, struct finst *f)
     int k = f->n_iters, rc;
 
     if (k >= MAX_ITERATIONS)
-        return seer_errf(r->err, SEER_ELIMIT, "a loop ran more than %d iterations",
-                         MAX_ITERATIONS);
+        return seer_errf(r->err, SEER_ELIMIT, "a loop ran more than %d iterations", MAX_ITERATIONS);
     if (k == f->cap_iters) {
         int nc = f->cap_iters ? f->cap_iters * 2 : 4;
         struct iter **ni = seer_realloc(f->iters, (size_t)nc * sizeof(*ni));
@@ -290,8 +288,7 @@ static int push(struct run *r, int node, struct finst *f, int k)
 
 /* Hands v (or a dead token) to every consumer of value vid in iteration k of f. The
  * caller keeps its own reference to v. */
-static int deliver(struct run *r, struct finst *f, int k, int vid, struct seer__val *v,
-                   bool dead)
+static int deliver(struct run *r, struct finst *f, int k, int vid, struct seer__val *v, bool dead)
 {
     const struct seer_dynplan *d = r->d;
     struct iter *it;
@@ -335,8 +332,10 @@ static int deliver(struct run *r, struct finst *f, int k, int vid, struct seer__
             ready = --it->pending[sn->local] == 0;
         }
         if (t->has)
-            return seer_errf(r->err, SEER_EFORMAT, "node '%s' got input %d twice in one "
-                             "iteration", r->g->nodes[c->node]->name, c->slot);
+            return seer_errf(r->err, SEER_EFORMAT,
+                             "node '%s' got input %d twice in one "
+                             "iteration",
+                             r->g->nodes[c->node]->name, c->slot);
         t->has = true;
         t->dead = dead;
         t->v = dead ? NULL : v;
@@ -448,8 +447,7 @@ static int run_kernel(struct run *r, const struct seer_node *nd)
             return seer_errf(r->err, SEER_EFORMAT, "node '%s' (%s): output %d has no shape",
                              nd->name, info->name, k);
         if (seer_tensor_numel(r->outt[k]) > lim.max_elements)
-            return seer_errf(r->err, SEER_ELIMIT, "node '%s': output %d is too large", nd->name,
-                             k);
+            return seer_errf(r->err, SEER_ELIMIT, "node '%s': output %d is too large", nd->name, k);
     }
     if (aliases(nd->op)) {
         struct seer__val *src = r->inv[0];
@@ -569,8 +567,10 @@ static int exec_task(struct run *r, const struct task *t)
             break;
         }
         if (r->in[1]->dtype != SEER_DTYPE_BOOL || seer_tensor_numel(r->in[1]) != 1) {
-            rc = seer_errf(r->err, SEER_EFORMAT, "node '%s' (Switch): the predicate is not a "
-                           "bool scalar", nd->name);
+            rc = seer_errf(r->err, SEER_EFORMAT,
+                           "node '%s' (Switch): the predicate is not a "
+                           "bool scalar",
+                           nd->name);
             break;
         }
         int port = ((const uint8_t *)r->in[1]->data)[0] != 0;
@@ -734,13 +734,17 @@ static int analyse(struct seer_dynplan *d, struct seer_err *err)
         if (nd->op == SEER_OP_MERGE) {
             for (int i = 0; i < nd->n_in; i++)
                 if (!nd->in[i] || seer_value_of(nd->in[i])->kind == SEER_VALUE_CONST) {
-                    rc = seer_errf(err, SEER_EUNSUPPORTED, "node '%s': a Merge with a constant "
-                                   "or missing input", nd->name);
+                    rc = seer_errf(err, SEER_EUNSUPPORTED,
+                                   "node '%s': a Merge with a constant "
+                                   "or missing input",
+                                   nd->name);
                     goto out;
                 }
             if (sn->n_expect == 0) {
-                rc = seer_errf(err, SEER_EFORMAT, "node '%s': a Merge with no input from "
-                               "outside its loop", nd->name);
+                rc = seer_errf(err, SEER_EFORMAT,
+                               "node '%s': a Merge with no input from "
+                               "outside its loop",
+                               nd->name);
                 goto out;
             }
         }
@@ -955,12 +959,12 @@ static int keep_output(struct run *r, struct seer_plan *p, int k)
     if (gv->kind != SEER_VALUE_ACT)
         return SEER_OK; /* a constant or an input: p->ts has it */
     if (!v)
-        return seer_errf(r->err, SEER_EFORMAT, r->out_dead[k]
-                                                   ? "output '%s' is dead: the branch that "
-                                                     "makes it was not taken"
-                                                   : "output '%s' was never computed (the "
-                                                     "graph waits for a value that never "
-                                                     "comes)",
+        return seer_errf(r->err, SEER_EFORMAT,
+                         r->out_dead[k] ? "output '%s' is dead: the branch that "
+                                          "makes it was not taken"
+                                        : "output '%s' was never computed (the "
+                                          "graph waits for a value that never "
+                                          "comes)",
                          gv->name);
     seer_tensor_nbytes(&v->t, &bytes);
     if (bytes > d->out_cap[k] || !d->out_buf[k]) {
@@ -1017,8 +1021,10 @@ int seer__dyn_run(struct seer_plan *p, struct seer_err *err)
     while (!rc && r.sp > 0) {
         struct task t = r.stack[--r.sp];
         if (++r.rt.steps > seer__dyn_step_limit) {
-            rc = seer_errf(err, SEER_ELIMIT, "the run took more than %lld steps (a loop that "
-                           "does not end?)", (long long)seer__dyn_step_limit);
+            rc = seer_errf(err, SEER_ELIMIT,
+                           "the run took more than %lld steps (a loop that "
+                           "does not end?)",
+                           (long long)seer__dyn_step_limit);
             break;
         }
         rc = exec_task(&r, &t);

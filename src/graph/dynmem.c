@@ -61,8 +61,10 @@ int seer__rt_alloc(struct seer__rt *rt, struct seer__val *v, const char *who)
     c = size_class(n);
     cap = (size_t)1 << c;
     if (rt->live_bytes + cap > SEER_DYN_MAX_LIVE_BYTES)
-        return seer_errf(rt->err, SEER_ELIMIT, "node '%s': the run needs more than %zu bytes "
-                         "of live tensors", who, SEER_DYN_MAX_LIVE_BYTES);
+        return seer_errf(rt->err, SEER_ELIMIT,
+                         "node '%s': the run needs more than %zu bytes "
+                         "of live tensors",
+                         who, SEER_DYN_MAX_LIVE_BYTES);
     b = new_buf(rt);
     if (!b)
         return seer_errf(rt->err, SEER_ENOMEM, "out of memory");
@@ -85,8 +87,8 @@ int seer__rt_alloc(struct seer__rt *rt, struct seer__val *v, const char *who)
         if (!p) {
             b->next = rt->free_bufs;
             rt->free_bufs = b;
-            return seer_errf(rt->err, SEER_ENOMEM, "out of memory for %zu bytes (node '%s')",
-                             cap, who);
+            return seer_errf(rt->err, SEER_ENOMEM, "out of memory for %zu bytes (node '%s')", cap,
+                             who);
         }
         rt->blocks[rt->n_blocks++] = p;
     }

@@ -163,8 +163,10 @@ static int topo_sort(struct seer_graph *g, const bool *live, struct seer_err *er
     if (tail != n_live) {
         for (int j = 0; j < n; j++)
             if (live[j] && indeg[j] > 0) {
-                rc = seer_errf(err, SEER_EFORMAT, "node '%s' is on a cycle that is not a loop "
-                               "(no NextIteration into a Merge closes it)", g->nodes[j]->name);
+                rc = seer_errf(err, SEER_EFORMAT,
+                               "node '%s' is on a cycle that is not a loop "
+                               "(no NextIteration into a Merge closes it)",
+                               g->nodes[j]->name);
                 goto out;
             }
     }
@@ -228,8 +230,7 @@ static int infer_node(struct seer_graph *g, struct seer_node *nd, const struct s
         if (!v)
             continue;
         if (v->kind == SEER_VALUE_ACT && !v->producer)
-            return seer_errf(err, SEER_EFORMAT, "node '%s': input %d has no producer", nd->name,
-                             i);
+            return seer_errf(err, SEER_EFORMAT, "node '%s': input %d has no producer", nd->name, i);
         all_known = all_known && known(&v->t);
         all_const = all_const && v->kind == SEER_VALUE_CONST;
         missing_data = missing_data || !v->t.data;
@@ -337,8 +338,8 @@ int seer__graph_prepare_dynamic(struct seer_graph *g, struct seer_err *err)
 
 /* ---- frames ---- */
 
-int seer__dyn_frames(const struct seer_graph *g, int *exec, int *out, int *parent,
-                     int *n_frames, struct seer_err *err)
+int seer__dyn_frames(const struct seer_graph *g, int *exec, int *out, int *parent, int *n_frames,
+                     struct seer_err *err)
 {
     int n = g->n_nodes, nf = 1, rc = SEER_OK;
     /* Frame ids in attrs are the importer's; they map to dense indices here. */
@@ -360,9 +361,11 @@ int seer__dyn_frames(const struct seer_graph *g, int *exec, int *out, int *paren
                 f = vf;
                 fi = i;
             } else if (vf != f) {
-                rc = seer_errf(err, SEER_EFORMAT, "node '%s': inputs %d and %d come from "
+                rc = seer_errf(err, SEER_EFORMAT,
+                               "node '%s': inputs %d and %d come from "
                                "different loop frames (a loop value used outside its loop "
-                               "without Exit?)", nd->name, fi, i);
+                               "without Exit?)",
+                               nd->name, fi, i);
                 goto out;
             }
         }
@@ -371,16 +374,17 @@ int seer__dyn_frames(const struct seer_graph *g, int *exec, int *out, int *paren
         if (nd->op == SEER_OP_ENTER) {
             int id = nd->a.frame;
             if (id < 1 || id > n) {
-                rc = seer_errf(err, SEER_EFORMAT, "node '%s': Enter has frame id %d", nd->name,
-                               id);
+                rc = seer_errf(err, SEER_EFORMAT, "node '%s': Enter has frame id %d", nd->name, id);
                 goto out;
             }
             if (!dense[id]) {
                 dense[id] = nf;
                 parent[nf++] = exec[j];
             } else if (parent[dense[id]] != exec[j]) {
-                rc = seer_errf(err, SEER_EFORMAT, "node '%s': Enter into a loop frame from "
-                               "another frame than its other Enters", nd->name);
+                rc = seer_errf(err, SEER_EFORMAT,
+                               "node '%s': Enter into a loop frame from "
+                               "another frame than its other Enters",
+                               nd->name);
                 goto out;
             }
             out[j] = dense[id];
@@ -397,8 +401,10 @@ int seer__dyn_frames(const struct seer_graph *g, int *exec, int *out, int *paren
         const struct seer_node *nd = g->nodes[j];
         for (int i = 0; i < nd->n_in; i++)
             if (back_edge(nd, i) && out[seer_value_of(nd->in[i])->producer->id] != exec[j]) {
-                rc = seer_errf(err, SEER_EFORMAT, "node '%s': NextIteration from another loop "
-                               "frame", nd->name);
+                rc = seer_errf(err, SEER_EFORMAT,
+                               "node '%s': NextIteration from another loop "
+                               "frame",
+                               nd->name);
                 goto out;
             }
     }

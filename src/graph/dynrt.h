@@ -25,25 +25,25 @@ struct seer_dynplan;
 
 struct seer__buf {
     void *p;
-    size_t bytes;             /* capacity (a size class) */
+    size_t bytes; /* capacity (a size class) */
     int refs;
-    bool borrowed;            /* a constant's or an input's memory: never freed here */
-    struct seer__buf *next;   /* free list */
+    bool borrowed;          /* a constant's or an input's memory: never freed here */
+    struct seer__buf *next; /* free list */
 };
 
 struct seer__val {
-    struct seer_tensor t;     /* data == buf->p */
+    struct seer_tensor t; /* data == buf->p */
     struct seer__buf *buf;
     int refs;
-    struct seer__val *next;   /* free list */
+    struct seer__val *next; /* free list */
 };
 
 /* A TensorArray of one run. */
 struct seer__ta {
     enum seer_dtype dtype;
-    int64_t size;             /* elements (grows when dynamic) */
+    int64_t size; /* elements (grows when dynamic) */
     bool dynamic;
-    struct seer__val **elem;  /* size entries, NULL until written */
+    struct seer__val **elem; /* size entries, NULL until written */
     int64_t cap;
 };
 
@@ -53,12 +53,12 @@ struct seer__rt {
     struct seer_plan *p;
     struct seer_dynplan *d;
     const struct seer_graph *g;
-    struct seer_arena *arena;       /* vals, bufs and small bookkeeping */
+    struct seer_arena *arena; /* vals, bufs and small bookkeeping */
     struct seer__val *free_vals;
     struct seer__buf *free_bufs;
     void *free_blocks[SEER__N_CLASSES]; /* tensor memory by size class, linked through
                                            their first word */
-    void **blocks;                  /* every block allocated, freed at teardown */
+    void **blocks;                      /* every block allocated, freed at teardown */
     size_t n_blocks, cap_blocks;
     size_t live_bytes, peak_bytes;
     struct seer__ta *tas;
@@ -81,7 +81,7 @@ void seer__rt_release(struct seer__rt *rt, struct seer__val *v); /* NULL ok */
 /* Runs TensorArray op nd (a TA_* op other than none) on inputs in[] (tensors, none
  * dead); out[] receives new values (refs 1) for each of nd's outputs. Errors name the
  * node. */
-int seer__rt_ta_exec(struct seer__rt *rt, const struct seer_node *nd,
-                     struct seer_tensor *const *in, struct seer__val **out);
+int seer__rt_ta_exec(struct seer__rt *rt, const struct seer_node *nd, struct seer_tensor *const *in,
+                     struct seer__val **out);
 
 #endif /* SEER_GRAPH_DYNRT_H */

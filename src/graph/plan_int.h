@@ -24,7 +24,7 @@ struct seer_plan {
     size_t buf_bytes;
     void *scratch; /* n_threads slices of scratch_bytes */
     size_t scratch_bytes;
-    double *prof_ms; /* per node, summed over runs; NULL unless profiling */
+    double *prof_ms;          /* per node, summed over runs; NULL unless profiling */
     struct seer_dynplan *dyn; /* a dynamic graph's: runs on the dataflow interpreter
                                  (graph/dynexec.c), which owns it */
 };

@@ -8,8 +8,9 @@
  * 5-byte trailer: a compression byte (0: none, 1: Snappy, which TensorFlow 2 writes) and
  * a CRC32C, which is not checked (bounds are, everywhere). Snappy blocks are expanded by
  * the small bounded decoder below: a literal or a back-reference at a time, each length
- * and offset checked against the output written so far and the size it declared. The value of key "" is a BundleHeaderProto (shard count); every
- * other value is a BundleEntryProto (dtype, shape, shard, offset, size) for a tensor.
+ * and offset checked against the output written so far and the size it declared. The value of key
+ * "" is a BundleHeaderProto (shard count); every other value is a BundleEntryProto (dtype, shape,
+ * shard, offset, size) for a tensor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +27,8 @@
 #include "import/graphdef_int.h"
 #include "import/pb.h"
 
-#define FOOTER 48
-#define MAX_KEY 4096
+#define FOOTER     48
+#define MAX_KEY    4096
 #define MAX_SHARDS 100000
 /* An index block bigger than this once expanded is not a variables index. */
 #define MAX_BLOCK ((size_t)256 << 20)
@@ -150,8 +151,8 @@ static int unsnappy(const struct idx *x, size_t at, const uint8_t *in, size_t n,
 }
 
 /* A block handle at *pp: the block's bytes, checked, with the trailer checked too. */
-static int handle(const struct idx *x, const uint8_t **pp, const uint8_t *end,
-                  const uint8_t **blk, size_t *len)
+static int handle(const struct idx *x, const uint8_t **pp, const uint8_t *end, const uint8_t **blk,
+                  size_t *len)
 {
     uint64_t off, size;
     size_t at = off_of(x, *pp);
@@ -167,9 +168,10 @@ static int handle(const struct idx *x, const uint8_t **pp, const uint8_t *end,
         return rc;
     }
     if (x->p[off + size] != 0)
-        return seer_errf(x->err, SEER_EUNSUPPORTED, "%s: offset %llu: block compression type "
-                         "%d is not supported", x->path, (unsigned long long)off,
-                         x->p[off + size]);
+        return seer_errf(x->err, SEER_EUNSUPPORTED,
+                         "%s: offset %llu: block compression type "
+                         "%d is not supported",
+                         x->path, (unsigned long long)off, x->p[off + size]);
     *blk = x->p + off;
     *len = (size_t)size;
     return SEER_OK;
@@ -195,8 +197,7 @@ static int each_entry(const struct idx *x, const uint8_t *blk, size_t len, entry
     while (p < end) {
         uint64_t shared, non_shared, vlen;
         size_t e_at = off_of(x, p);
-        if (!varint(&p, end, &shared) || !varint(&p, end, &non_shared) ||
-            !varint(&p, end, &vlen))
+        if (!varint(&p, end, &shared) || !varint(&p, end, &non_shared) || !varint(&p, end, &vlen))
             return bad(x, e_at, "an entry header is cut short");
         if (shared > klen || non_shared > MAX_KEY - shared)
             return bad(x, e_at, "an entry's key is malformed or too long");
@@ -237,8 +238,8 @@ static int add_entry(void *ctx, const char *key, size_t klen, const uint8_t *v, 
         if (rc)
             return rc;
         if (s->b->n_shards < 1 || s->b->n_shards > MAX_SHARDS)
-            return seer_errf(s->x->err, SEER_EFORMAT, "%s: the header says %lld shards",
-                             s->x->path, (long long)s->b->n_shards);
+            return seer_errf(s->x->err, SEER_EFORMAT, "%s: the header says %lld shards", s->x->path,
+                             (long long)s->b->n_shards);
         return SEER_OK;
     }
     e = seer_arena_array(s->b->arena, 1, sizeof(*e));
@@ -269,8 +270,9 @@ static int add_entry(void *ctx, const char *key, size_t klen, const uint8_t *v, 
     }
     if (memchr(key, 0, klen))
         return seer_errf(s->x->err, SEER_EFORMAT, "%s: a key contains a NUL byte", s->x->path);
-    return seer_strmap_put(&s->b->entries, k, e) ? seer_errf(s->x->err, SEER_ENOMEM, "out of memory")
-                                                 : SEER_OK;
+    return seer_strmap_put(&s->b->entries, k, e)
+               ? seer_errf(s->x->err, SEER_ENOMEM, "out of memory")
+               : SEER_OK;
 }
 
 /* One entry of the index block: a handle of a data block. */
@@ -286,8 +288,8 @@ static int add_block(void *ctx, const char *key, size_t klen, const uint8_t *v, 
     return rc ? rc : each_entry(s->x, blk, len, add_entry, s);
 }
 
-int seer__bundle_open(const char *prefix, const struct seer_limits *lim,
-                      struct seer__bundle **out, struct seer_err *err)
+int seer__bundle_open(const char *prefix, const struct seer_limits *lim, struct seer__bundle **out,
+                      struct seer_err *err)
 {
     struct seer__bundle *b = seer_calloc(1, sizeof(*b));
     struct idx x = {NULL, 0, NULL, err, NULL};
@@ -368,8 +370,10 @@ int seer__bundle_read(struct seer__bundle *b, const char *key, const char *name,
     if (!e)
         return seer_errf(err, SEER_ENOTFOUND, "the checkpoint has no tensor '%s'", key);
     if (!seer__tf_dt_to_seer(e->dtype, false, &dt))
-        return seer_errf(err, SEER_EUNSUPPORTED, "checkpoint tensor '%s': dtype %s is not "
-                         "supported", key, seer__tf_dt_name(e->dtype));
+        return seer_errf(err, SEER_EUNSUPPORTED,
+                         "checkpoint tensor '%s': dtype %s is not "
+                         "supported",
+                         key, seer__tf_dt_name(e->dtype));
     if (e->shape.unknown_rank)
         return seer_errf(err, SEER_EFORMAT, "checkpoint tensor '%s' has no shape", key);
     for (int i = 0; i < e->shape.ndim; i++)
@@ -379,9 +383,10 @@ int seer__bundle_read(struct seer__bundle *b, const char *key, const char *name,
     if (!seer_tensor_nbytes(&t, &bytes) || seer_tensor_numel(&t) > b->lim.max_elements)
         return seer_errf(err, SEER_ELIMIT, "checkpoint tensor '%s' is too large", key);
     if ((int64_t)bytes != e->size || e->shard < 0 || e->shard >= b->n_shards || e->offset < 0)
-        return seer_errf(err, SEER_EFORMAT, "checkpoint tensor '%s': %lld bytes in shard %lld "
-                         "for a shape of %zu bytes", key, (long long)e->size,
-                         (long long)e->shard, bytes);
+        return seer_errf(err, SEER_EFORMAT,
+                         "checkpoint tensor '%s': %lld bytes in shard %lld "
+                         "for a shape of %zu bytes",
+                         key, (long long)e->size, (long long)e->shard, bytes);
     snprintf(path, sizeof(path), "%s.data-%05lld-of-%05lld", b->prefix, (long long)e->shard,
              (long long)b->n_shards);
     fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -390,8 +395,8 @@ int seer__bundle_read(struct seer__bundle *b, const char *key, const char *name,
                          strerror(errno));
     if (fstat(fd, &st) || st.st_size < e->offset || (int64_t)bytes > st.st_size - e->offset) {
         close(fd);
-        return seer_errf(err, SEER_EFORMAT, "%s: tensor '%s' lies past the end of the file",
-                         path, key);
+        return seer_errf(err, SEER_EFORMAT, "%s: tensor '%s' lies past the end of the file", path,
+                         key);
     }
     data = seer_arena_alloc(g->arena, bytes ? bytes : 1);
     if (!data) {

@@ -15,8 +15,8 @@ struct seer__bundle; /* opaque */
 /* Opens the bundle whose files start with prefix ("dir/variables/variables"). Every
  * length and offset of the index is checked; a compressed index block (TensorFlow 2
  * checkpoints use Snappy) is EUNSUPPORTED. Errors name the file and offset. */
-int seer__bundle_open(const char *prefix, const struct seer_limits *lim,
-                      struct seer__bundle **out, struct seer_err *err);
+int seer__bundle_open(const char *prefix, const struct seer_limits *lim, struct seer__bundle **out,
+                      struct seer_err *err);
 void seer__bundle_free(struct seer__bundle *b); /* NULL ok */
 
 /* Whether the bundle holds a tensor called key. */

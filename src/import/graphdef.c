@@ -50,10 +50,10 @@ enum { ST_NEEDED = 1 };
 
 struct bnode {
     int n_out;
-    struct seer_value **out;  /* what consumers see, per output */
-    struct seer_node *gn;     /* the engine node, NULL for constants and inputs */
-    struct seer_node *dep;    /* the ControlDependency in front, or NULL */
-    int n_data;               /* data inputs of the TF node */
+    struct seer_value **out; /* what consumers see, per output */
+    struct seer_node *gn;    /* the engine node, NULL for constants and inputs */
+    struct seer_node *dep;   /* the ControlDependency in front, or NULL */
+    int n_data;              /* data inputs of the TF node */
     bool axis_from_last, zero_axis;
 };
 
@@ -75,9 +75,9 @@ struct ctx {
     bool control_flow;
     struct feed *feeds;
     int n_feeds;
-    struct seer_value *zero;  /* the shared int32 0 for Gather's axis */
+    struct seer_value *zero;         /* the shared int32 0 for Gather's axis */
     struct seer_value *const *nulls; /* NULL inputs for nodes wired later (max_in of them) */
-    size_t budget;            /* bytes constants may still take */
+    size_t budget;                   /* bytes constants may still take */
     struct seer_err *err;
 };
 
@@ -133,16 +133,18 @@ static int resolve_text(struct ctx *c, const char *who, const char *s, size_t n,
                          (int)(n > 80 ? 80 : n), s);
     t = seer_strmap_getn(&c->by_name, s + off, len);
     if (!t)
-        return seer_errf(c->err, SEER_EFORMAT, "%s: input '%.*s' names a node that does not "
-                         "exist", who, (int)(n > 80 ? 80 : n), s);
+        return seer_errf(c->err, SEER_EFORMAT,
+                         "%s: input '%.*s' names a node that does not "
+                         "exist",
+                         who, (int)(n > 80 ? 80 : n), s);
     r->node = (int)(t - c->nodes);
     return SEER_OK;
 }
 
 static int index_nodes(struct ctx *c)
 {
-    static const char *const flow_ops[] = {"Switch", "Merge", "Enter", "Exit", "NextIteration",
-                                           "LoopCond"};
+    static const char *const flow_ops[] = {"Switch", "Merge",         "Enter",
+                                           "Exit",   "NextIteration", "LoopCond"};
     char who[160];
     int rc;
 
@@ -189,8 +191,8 @@ static int find_outputs(struct ctx *c, struct seer__gd_ref **outs, int *n_outs)
     bool *used;
     int n = 0, rc;
 
-    *outs = seer_arena_array(c->scratch, (size_t)c->n + (size_t)c->o->n_outputs + 1,
-                             sizeof(**outs));
+    *outs =
+        seer_arena_array(c->scratch, (size_t)c->n + (size_t)c->o->n_outputs + 1, sizeof(**outs));
     used = seer_arena_array(c->scratch, (size_t)c->n + 1, sizeof(*used));
     if (!*outs || !used)
         return oom(c, "outputs");
@@ -271,8 +273,7 @@ static int build_const(struct ctx *c, int j)
     int ndim, rc;
     struct seer_value *v;
 
-    rc = seer__gd_const_value(nd, c->lim, c->g->arena, &c->budget, &dt, &ndim, dims, &data,
-                              c->err);
+    rc = seer__gd_const_value(nd, c->lim, c->g->arena, &c->budget, &dt, &ndim, dims, &data, c->err);
     if (rc)
         return rc;
     v = seer_graph_add_const(c->g, nd->name, dt, ndim, dims, data, false);
@@ -292,8 +293,8 @@ static int build_input(struct ctx *c, int j, const char *name, int tf_dt,
     struct seer_value *v;
 
     if (!seer__tf_dt_to_seer(tf_dt, false, &dt))
-        return seer_errf(c->err, SEER_EUNSUPPORTED, "input '%s': dtype %s is not supported",
-                         name, seer__tf_dt_name(tf_dt));
+        return seer_errf(c->err, SEER_EUNSUPPORTED, "input '%s': dtype %s is not supported", name,
+                         seer__tf_dt_name(tf_dt));
     if (sh.unknown_rank && io && io->input_ndim > 0 && io->input_ndim <= SEER_MAX_DIMS) {
         sh.unknown_rank = false;
         sh.ndim = io->input_ndim;
@@ -377,8 +378,10 @@ static int build_op(struct ctx *c, int j)
         void *data;
         int ndim;
         if (!op_is(an, "Const") || r->idx != 0)
-            return seer_errf(c->err, SEER_EUNSUPPORTED, "node '%s' (%s): the axis '%s' is not "
-                             "a constant", nd->name, nd->op, an->name);
+            return seer_errf(c->err, SEER_EUNSUPPORTED,
+                             "node '%s' (%s): the axis '%s' is not "
+                             "a constant",
+                             nd->name, nd->op, an->name);
         rc = seer__gd_const_value(an, c->lim, c->scratch, &c->budget, &dt, &ndim, dims, &data,
                                   c->err);
         if (rc)
@@ -424,8 +427,10 @@ static int build_dep(struct ctx *c, int j)
     if (!n_deps || (!b->gn && !op_is(nd, "Const")) || (b->gn && b->gn->n_in == 0))
         return SEER_OK;
     if (n_deps > MAX_DEPS)
-        return seer_errf(c->err, SEER_EUNSUPPORTED, "node '%s' has %d control inputs (at most "
-                         "%d)", nd->name, n_deps, MAX_DEPS);
+        return seer_errf(c->err, SEER_EUNSUPPORTED,
+                         "node '%s' has %d control inputs (at most "
+                         "%d)",
+                         nd->name, n_deps, MAX_DEPS);
     snprintf(name, sizeof(name), "%.240s/^deps", nd->name);
     b->dep = seer_graph_add_node(c->g, SEER_OP_CONTROL_DEP, name, 1 + n_deps, c->nulls, 1);
     if (!b->dep)
@@ -473,8 +478,10 @@ static int value_of(struct ctx *c, int consumer, const struct seer__gd_ref *r,
         return SEER_OK;
     }
     if (r->idx >= b->n_out)
-        return seer_errf(c->err, SEER_EFORMAT, "node '%s': input '%s:%d' but '%s' has %d "
-                         "output%s", c->nodes[consumer].name, c->nodes[r->node].name, r->idx,
+        return seer_errf(c->err, SEER_EFORMAT,
+                         "node '%s': input '%s:%d' but '%s' has %d "
+                         "output%s",
+                         c->nodes[consumer].name, c->nodes[r->node].name, r->idx,
                          c->nodes[r->node].name, b->n_out, b->n_out == 1 ? "" : "s");
     *v = b->out[r->idx];
     return SEER_OK;
@@ -501,8 +508,8 @@ static int wire(struct ctx *c, int j)
         if (b->zero_axis) {
             if (!c->zero) {
                 int32_t zero = 0;
-                c->zero = seer_graph_add_const(c->g, "seer/gather_axis_0", SEER_DTYPE_I32, 0,
-                                               NULL, &zero, true);
+                c->zero = seer_graph_add_const(c->g, "seer/gather_axis_0", SEER_DTYPE_I32, 0, NULL,
+                                               &zero, true);
                 if (!c->zero)
                     return oom(c, "axis");
             }
@@ -526,8 +533,10 @@ static int wire(struct ctx *c, int j)
                 continue;
             const struct bnode *src = &c->b[r->node];
             if (src->n_out < 1)
-                return seer_errf(c->err, SEER_EFORMAT, "node '%s': control input '%s' has no "
-                                 "output", nd->name, c->nodes[r->node].name);
+                return seer_errf(c->err, SEER_EFORMAT,
+                                 "node '%s': control input '%s' has no "
+                                 "output",
+                                 nd->name, c->nodes[r->node].name);
             b->dep->in[d++] = &src->out[0]->t;
         }
     }
@@ -557,8 +566,7 @@ static int make_feeds(struct ctx *c)
                          &unknown);
         if (rc)
             return rc;
-        c->feeds[c->n_feeds++] =
-            (struct feed){r.node, r.idx, c->g->inputs[c->g->n_inputs - 1]};
+        c->feeds[c->n_feeds++] = (struct feed){r.node, r.idx, c->g->inputs[c->g->n_inputs - 1]};
     }
     return SEER_OK;
 }
@@ -607,8 +615,8 @@ static int build_graph(struct ctx *c, struct seer__pb *r)
     return SEER_OK;
 }
 
-int seer__gd_build(struct seer__pb *r, const struct seer_limits *lim,
-                   const struct seer__gd_opts *o, struct seer_graph **out, struct seer_err *err)
+int seer__gd_build(struct seer__pb *r, const struct seer_limits *lim, const struct seer__gd_opts *o,
+                   struct seer_graph **out, struct seer_err *err)
 {
     struct ctx c = {.lim = lim, .o = o, .err = err, .budget = lim->max_model_bytes};
     int rc;

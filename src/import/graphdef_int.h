@@ -34,21 +34,21 @@ struct seer__gd_tensor {
 
 /* One reference to a node output: "name", "name:2" or "^name" (control). */
 struct seer__gd_ref {
-    int node;                      /* index in the node table */
-    int idx;                       /* output index (0 for a control input) */
+    int node; /* index in the node table */
+    int idx;  /* output index (0 for a control input) */
     bool ctrl;
 };
 
 struct seer__gd_node {
-    const char *name;              /* NUL-terminated, scratch arena */
-    const char *op;                /* NUL-terminated, scratch arena */
-    size_t off;                    /* offset of the NodeDef, for messages */
-    int n_in;                      /* all inputs, data inputs first as written */
+    const char *name; /* NUL-terminated, scratch arena */
+    const char *op;   /* NUL-terminated, scratch arena */
+    size_t off;       /* offset of the NodeDef, for messages */
+    int n_in;         /* all inputs, data inputs first as written */
     struct seer__gd_ref *in;
     const struct seer__pb_field *in_text; /* the input strings, for resolving */
     int n_attr;
-    struct seer__tf_attr *attr;    /* decoded attributes (scratch) */
-    int state;                     /* importer's use (needed, built, ...) */
+    struct seer__tf_attr *attr; /* decoded attributes (scratch) */
+    int state;                  /* importer's use (needed, built, ...) */
 };
 
 /* Parses every NodeDef of a GraphDef (bytes p[0..n) read through r, a reader whose base
@@ -81,18 +81,18 @@ typedef int (*seer__gd_var_fn)(void *ctx, const char *name, struct seer_graph *g
                                struct seer_value **out, struct seer_err *err);
 
 struct seer__gd_opts {
-    const char *const *outputs;    /* tensor names ("y:0"); NULL: every sink */
+    const char *const *outputs; /* tensor names ("y:0"); NULL: every sink */
     int n_outputs;
-    const char *const *feeds;      /* tensor names that become graph inputs */
-    const int *feed_dtypes;        /* enum seer__tf_dt per feed */
+    const char *const *feeds; /* tensor names that become graph inputs */
+    const int *feed_dtypes;   /* enum seer__tf_dt per feed */
     int n_feeds;
-    seer__gd_var_fn variable;      /* NULL: variables are an error */
+    seer__gd_var_fn variable; /* NULL: variables are an error */
     void *var_ctx;
     const struct seer_import_opts *io; /* may be NULL */
 };
 
 /* Builds the graph from the GraphDef message read through r (see graphdef.c). */
-int seer__gd_build(struct seer__pb *r, const struct seer_limits *lim,
-                   const struct seer__gd_opts *o, struct seer_graph **out, struct seer_err *err);
+int seer__gd_build(struct seer__pb *r, const struct seer_limits *lim, const struct seer__gd_opts *o,
+                   struct seer_graph **out, struct seer_err *err);
 
 #endif /* SEER_IMPORT_GRAPHDEF_INT_H */

@@ -13,14 +13,36 @@
 
 enum {
     GRAPH_NODE = 1,
-    NODE_NAME = 1, NODE_OP = 2, NODE_INPUT = 3, NODE_ATTR = 5,
-    ENTRY_KEY = 1, ENTRY_VALUE = 2,
-    AV_LIST = 1, AV_S = 2, AV_I = 3, AV_F = 4, AV_B = 5, AV_TYPE = 6, AV_SHAPE = 7,
+    NODE_NAME = 1,
+    NODE_OP = 2,
+    NODE_INPUT = 3,
+    NODE_ATTR = 5,
+    ENTRY_KEY = 1,
+    ENTRY_VALUE = 2,
+    AV_LIST = 1,
+    AV_S = 2,
+    AV_I = 3,
+    AV_F = 4,
+    AV_B = 5,
+    AV_TYPE = 6,
+    AV_SHAPE = 7,
     AV_TENSOR = 8,
-    LV_S = 2, LV_I = 3, LV_F = 4, LV_B = 5, LV_TYPE = 6,
-    SHAPE_DIM = 2, SHAPE_UNKNOWN_RANK = 3, DIM_SIZE = 1,
-    TP_DTYPE = 1, TP_SHAPE = 2, TP_CONTENT = 4, TP_FLOAT = 5, TP_INT = 7, TP_INT64 = 10,
-    TP_BOOL = 11, TP_HALF = 13,
+    LV_S = 2,
+    LV_I = 3,
+    LV_F = 4,
+    LV_B = 5,
+    LV_TYPE = 6,
+    SHAPE_DIM = 2,
+    SHAPE_UNKNOWN_RANK = 3,
+    DIM_SIZE = 1,
+    TP_DTYPE = 1,
+    TP_SHAPE = 2,
+    TP_CONTENT = 4,
+    TP_FLOAT = 5,
+    TP_INT = 7,
+    TP_INT64 = 10,
+    TP_BOOL = 11,
+    TP_HALF = 13,
 };
 
 static int oom(struct seer_err *err, const char *what)
@@ -35,8 +57,7 @@ static int str_field(const struct seer__pb *r, const struct seer__pb_field *f, c
     if (f->wire != SEER__PB_LEN)
         return seer_errf(r->err, SEER_EFORMAT, "offset %zu: %s is not a string", f->off, what);
     if (memchr(f->data, 0, f->len))
-        return seer_errf(r->err, SEER_EFORMAT, "offset %zu: %s contains a NUL byte", f->off,
-                         what);
+        return seer_errf(r->err, SEER_EFORMAT, "offset %zu: %s contains a NUL byte", f->off, what);
     *out = seer_arena_strndup(a, (const char *)f->data, f->len);
     return *out ? SEER_OK : oom(r->err, what);
 }
@@ -75,8 +96,10 @@ int seer__gd_shape(const struct seer__pb *r, const struct seer__pb_field *f,
             if (rc)
                 break;
             if (out->ndim == SEER_MAX_DIMS)
-                return seer_errf(err, SEER_EUNSUPPORTED, "offset %zu: a shape has more than %d "
-                                 "dims", g.off, SEER_MAX_DIMS);
+                return seer_errf(err, SEER_EUNSUPPORTED,
+                                 "offset %zu: a shape has more than %d "
+                                 "dims",
+                                 g.off, SEER_MAX_DIMS);
             if (size < -1)
                 return seer_errf(err, SEER_EFORMAT, "offset %zu: dim size %lld", g.off,
                                  (long long)size);
@@ -242,14 +265,15 @@ static int attr_value(const struct seer__pb *r, const struct seer__pb_field *f,
             if (!copy)
                 return oom(r->err, "attribute");
             if (g.wire != SEER__PB_LEN)
-                return seer_errf(r->err, SEER_EFORMAT, "offset %zu: attr tensor is not a "
-                                 "message", g.off);
+                return seer_errf(r->err, SEER_EFORMAT,
+                                 "offset %zu: attr tensor is not a "
+                                 "message",
+                                 g.off);
             at->kind = SEER__TF_ATTR_TENSOR;
             at->tensor = copy;
             break;
         }
-        default:
-            break;
+        default: break;
         }
         if (rc)
             return rc;
@@ -404,7 +428,10 @@ static void typed_field(enum seer_dtype dt, uint32_t *num, enum seer__pb_wire *k
 {
     *kind = SEER__PB_VARINT;
     switch (dt) {
-    case SEER_DTYPE_F32: *num = TP_FLOAT; *kind = SEER__PB_I32; break;
+    case SEER_DTYPE_F32:
+        *num = TP_FLOAT;
+        *kind = SEER__PB_I32;
+        break;
     case SEER_DTYPE_F16: *num = TP_HALF; break;
     case SEER_DTYPE_I64: *num = TP_INT64; break;
     case SEER_DTYPE_BOOL: *num = TP_BOOL; break;
@@ -452,8 +479,8 @@ int seer__gd_const_value(const struct seer__gd_node *nd, const struct seer_limit
         return rc;
     }
     if (!seer__tf_dt_to_seer(tf_dt, false, dt))
-        return seer_errf(err, SEER_EUNSUPPORTED, "const '%s': dtype %s is not supported",
-                         nd->name, seer__tf_dt_name(tf_dt));
+        return seer_errf(err, SEER_EUNSUPPORTED, "const '%s': dtype %s is not supported", nd->name,
+                         seer__tf_dt_name(tf_dt));
     if (shape.unknown_rank)
         return seer_errf(err, SEER_EFORMAT, "const '%s' has an unknown rank", nd->name);
     for (int i = 0; i < shape.ndim; i++) {
@@ -465,8 +492,10 @@ int seer__gd_const_value(const struct seer__gd_node *nd, const struct seer_limit
     }
     es = seer_dtype_size(*dt);
     if (!seer_mul_size((size_t)numel, es, &bytes) || bytes > *budget)
-        return seer_errf(err, SEER_ELIMIT, "const '%s' of %lld elements is over the model's "
-                         "size limit", nd->name, (long long)numel);
+        return seer_errf(err, SEER_ELIMIT,
+                         "const '%s' of %lld elements is over the model's "
+                         "size limit",
+                         nd->name, (long long)numel);
     *ndim = shape.ndim;
     memcpy(dims, shape.dims, sizeof(shape.dims[0]) * (size_t)shape.ndim);
     *data = seer_arena_alloc(a, bytes ? bytes : 1);
@@ -475,8 +504,10 @@ int seer__gd_const_value(const struct seer__gd_node *nd, const struct seer_limit
     *budget -= bytes;
     if (content.data) {
         if (content.len != bytes)
-            return seer_errf(err, SEER_EFORMAT, "const '%s': tensor_content is %zu bytes, its "
-                             "shape needs %zu", nd->name, content.len, bytes);
+            return seer_errf(err, SEER_EFORMAT,
+                             "const '%s': tensor_content is %zu bytes, its "
+                             "shape needs %zu",
+                             nd->name, content.len, bytes);
         if (bytes)
             memcpy(*data, content.data, bytes);
         return SEER_OK;
@@ -491,8 +522,8 @@ int seer__gd_const_value(const struct seer__gd_node *nd, const struct seer_limit
     if (rc)
         return rc;
     if (count > (size_t)numel)
-        return seer_errf(err, SEER_EFORMAT, "const '%s' has %zu values for %lld elements",
-                         nd->name, count, (long long)numel);
+        return seer_errf(err, SEER_EFORMAT, "const '%s' has %zu values for %lld elements", nd->name,
+                         count, (long long)numel);
     fl = (struct fill){*data, es, 0, count, *dt};
     seer__pb_init(&s, tf->data, tf->len, err);
     while ((rc = seer__pb_next(&s, &g)) == 1) {

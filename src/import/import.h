@@ -87,9 +87,9 @@ int seer_graphdef_import_file(const char *path, const struct seer_limits *lim,
  * the graph's outputs), variables read from dir/variables. Every SignatureDef of the meta
  * graph goes to *sigs (n_sigs of them, allocated in a, which owns them) when a is not
  * NULL. Errors name the file and offset or node. */
-int seer_savedmodel_import_dir(const char *dir, const struct seer_limits *lim,
-                               struct seer_arena *a, struct seer_signature **sigs, int *n_sigs,
-                               struct seer_graph **out, struct seer_err *err);
+int seer_savedmodel_import_dir(const char *dir, const struct seer_limits *lim, struct seer_arena *a,
+                               struct seer_signature **sigs, int *n_sigs, struct seer_graph **out,
+                               struct seer_err *err);
 
 /* Names */
 /* Finds the value a TensorFlow tensor name refers to: "x" and "x:0" are output 0 of node

@@ -70,8 +70,8 @@ int seer__pb_next(struct seer__pb *r, struct seer__pb_field *f)
     switch (key & 7) {
     case SEER__PB_VARINT:
         if (!varint(&p, r->end, &f->v))
-            return seer_errf(r->err, SEER_EFORMAT, "offset %zu: field %u: truncated varint",
-                             f->off, f->num);
+            return seer_errf(r->err, SEER_EFORMAT, "offset %zu: field %u: truncated varint", f->off,
+                             f->num);
         break;
     case SEER__PB_I64:
         if (r->end - p < 8)
@@ -89,8 +89,8 @@ int seer__pb_next(struct seer__pb *r, struct seer__pb_field *f)
         break;
     case SEER__PB_LEN:
         if (!varint(&p, r->end, &n))
-            return seer_errf(r->err, SEER_EFORMAT, "offset %zu: field %u: truncated length",
-                             f->off, f->num);
+            return seer_errf(r->err, SEER_EFORMAT, "offset %zu: field %u: truncated length", f->off,
+                             f->num);
         if (n > (uint64_t)(r->end - p))
             return seer_errf(r->err, SEER_EFORMAT,
                              "offset %zu: field %u: length %llu runs past the end of its "
@@ -101,8 +101,10 @@ int seer__pb_next(struct seer__pb *r, struct seer__pb_field *f)
         p += n;
         break;
     default:
-        return seer_errf(r->err, SEER_EFORMAT, "offset %zu: field %u: wire type %u is not "
-                         "supported", f->off, f->num, (unsigned)(key & 7));
+        return seer_errf(r->err, SEER_EFORMAT,
+                         "offset %zu: field %u: wire type %u is not "
+                         "supported",
+                         f->off, f->num, (unsigned)(key & 7));
     }
     r->p = p;
     return 1;
@@ -154,8 +156,8 @@ int seer__pb_rep_count(const struct seer__pb *r, const struct seer__pb_field *f,
         return SEER_OK;
     }
     if (f->wire != SEER__PB_LEN)
-        return seer_errf(r->err, SEER_EFORMAT, "offset %zu: %s has the wrong wire type",
-                         f->off, what);
+        return seer_errf(r->err, SEER_EFORMAT, "offset %zu: %s has the wrong wire type", f->off,
+                         what);
     if (kind_bytes(kind)) {
         if (f->len % (size_t)kind_bytes(kind))
             return seer_errf(r->err, SEER_EFORMAT,
@@ -187,8 +189,8 @@ int seer__pb_rep_each(const struct seer__pb *r, const struct seer__pb_field *f,
     if (f->wire == kind)
         return put(ctx, f->v);
     if (f->wire != SEER__PB_LEN)
-        return seer_errf(r->err, SEER_EFORMAT, "offset %zu: %s has the wrong wire type",
-                         f->off, what);
+        return seer_errf(r->err, SEER_EFORMAT, "offset %zu: %s has the wrong wire type", f->off,
+                         what);
     p = f->data;
     end = f->data + f->len;
     while (p < end) {

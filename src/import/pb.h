@@ -26,20 +26,20 @@ enum seer__pb_wire {
 };
 
 struct seer__pb {
-    const uint8_t *p;       /* cursor (borrowed) */
-    const uint8_t *end;     /* end of this message */
-    const uint8_t *base;    /* start of the whole buffer, for offsets in messages */
-    struct seer_err *err;   /* borrowed */
+    const uint8_t *p;     /* cursor (borrowed) */
+    const uint8_t *end;   /* end of this message */
+    const uint8_t *base;  /* start of the whole buffer, for offsets in messages */
+    struct seer_err *err; /* borrowed */
 };
 
 /* One field as read from the wire. */
 struct seer__pb_field {
-    uint32_t num;           /* field number (>= 1) */
+    uint32_t num; /* field number (>= 1) */
     enum seer__pb_wire wire;
-    uint64_t v;             /* VARINT value, or the raw bits of I32 / I64 */
-    const uint8_t *data;    /* LEN: the field's bytes (borrowed) */
-    size_t len;             /* LEN: their count */
-    size_t off;             /* offset of the field's tag in the whole buffer */
+    uint64_t v;          /* VARINT value, or the raw bits of I32 / I64 */
+    const uint8_t *data; /* LEN: the field's bytes (borrowed) */
+    size_t len;          /* LEN: their count */
+    size_t off;          /* offset of the field's tag in the whole buffer */
 };
 
 /* A reader over p[0..n), the whole buffer. */
@@ -51,8 +51,7 @@ void seer__pb_init(struct seer__pb *r, const uint8_t *p, size_t n, struct seer_e
 int seer__pb_next(struct seer__pb *r, struct seer__pb_field *f);
 
 /* A reader over the bytes of LEN field f (read by r): it cannot see past the field. */
-void seer__pb_sub(const struct seer__pb *r, const struct seer__pb_field *f,
-                  struct seer__pb *sub);
+void seer__pb_sub(const struct seer__pb *r, const struct seer__pb_field *f, struct seer__pb *sub);
 
 /* Offset of p (inside r's buffer) from the start of the buffer. */
 size_t seer__pb_offset(const struct seer__pb *r, const uint8_t *p);

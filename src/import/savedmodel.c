@@ -24,13 +24,19 @@
 
 enum {
     SM_META_GRAPHS = 2,
-    MG_META_INFO = 1, MG_GRAPH = 2, MG_SIGNATURES = 5,
+    MG_META_INFO = 1,
+    MG_GRAPH = 2,
+    MG_SIGNATURES = 5,
     MI_TAGS = 4,
-    SIG_INPUTS = 1, SIG_OUTPUTS = 2, SIG_METHOD = 3,
-    TI_NAME = 1, TI_DTYPE = 2, TI_SHAPE = 3,
+    SIG_INPUTS = 1,
+    SIG_OUTPUTS = 2,
+    SIG_METHOD = 3,
+    TI_NAME = 1,
+    TI_DTYPE = 2,
+    TI_SHAPE = 3,
 };
 
-#define MAX_SIGS 1024
+#define MAX_SIGS        1024
 #define MAX_SIG_TENSORS 1024
 
 static int oom(struct seer_err *err)
@@ -94,8 +100,10 @@ static int tensor_info(const struct seer__pb *r, const struct seer__pb_field *f,
     if (rc)
         return rc;
     if (!t->key || !t->name)
-        return seer_errf(r->err, SEER_EFORMAT, "offset %zu: a signature tensor has no key or "
-                         "name (only dense tensors are supported)", f->off);
+        return seer_errf(r->err, SEER_EFORMAT,
+                         "offset %zu: a signature tensor has no key or "
+                         "name (only dense tensors are supported)",
+                         f->off);
     return SEER_OK;
 }
 
@@ -113,8 +121,8 @@ static int count_fields(const struct seer__pb *r, uint32_t num, int max, int *n)
 }
 
 /* A map<string, SignatureDef> entry. */
-static int signature(const struct seer__pb *r, const struct seer__pb_field *f,
-                     struct seer_arena *a, struct seer_signature *sig)
+static int signature(const struct seer__pb *r, const struct seer__pb_field *f, struct seer_arena *a,
+                     struct seer_signature *sig)
 {
     struct seer__pb e, sd;
     struct seer__pb_field g, h;
@@ -204,8 +212,10 @@ static int variable(void *ctx, const char *name, struct seer_graph *g, struct se
     struct vars *v = ctx;
 
     if (!v->b)
-        return seer_errf(err, SEER_EFORMAT, "variable '%s' needs a value but the SavedModel "
-                         "has no variables/ checkpoint", name);
+        return seer_errf(err, SEER_EFORMAT,
+                         "variable '%s' needs a value but the SavedModel "
+                         "has no variables/ checkpoint",
+                         name);
     if (!seer__bundle_has(v->b, name))
         return seer_errf(err, SEER_EFORMAT, "variable '%s' is not in the checkpoint", name);
     return seer__bundle_read(v->b, name, name, g, out, err);

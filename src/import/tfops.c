@@ -28,19 +28,19 @@ enum fam {
     F_SPLITV,
     F_SOFTMAX,
     F_BIASADD,
-    F_OUT_TYPE,   /* Shape, Size: out_type (default int32) */
+    F_OUT_TYPE, /* Shape, Size: out_type (default int32) */
     F_PACK,
     F_UNPACK,
-    F_SPLIT,      /* Split: num_split outputs */
+    F_SPLIT, /* Split: num_split outputs */
     F_MERGE,
     F_ENTER,
     F_TA_NEW,
-    F_TA_DTYPE,   /* TensorArrayReadV3, GatherV3: dtype */
+    F_TA_DTYPE, /* TensorArrayReadV3, GatherV3: dtype */
     F_TA_CONCAT,
     F_BATCH_NORM,
     F_CROP,
-    F_GATHER1,    /* Gather: axis 0 */
-    F_TWO_OUT,    /* Switch: two outputs */
+    F_GATHER1, /* Gather: axis 0 */
+    F_TWO_OUT, /* Switch: two outputs */
 };
 
 static const struct {
@@ -222,8 +222,8 @@ static int attr_dtype(const struct seer__tf_node *nd, const char *name, int dflt
         return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr '%s' is missing", nd->name,
                          nd->op, name);
     if (!seer__tf_dt_to_seer(dt, tfjs, out))
-        return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): %s %s is not supported",
-                         nd->name, nd->op, name, seer__tf_dt_name(dt));
+        return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): %s %s is not supported", nd->name,
+                         nd->op, name, seer__tf_dt_name(dt));
     return SEER_OK;
 }
 
@@ -234,11 +234,13 @@ static int attr_count(const struct seer__tf_node *nd, const char *name, int *out
     const struct seer__tf_attr *at = seer__tf_attr_find(nd, name);
 
     if (!at || at->kind != SEER__TF_ATTR_I || at->i < 1)
-        return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr '%s' is missing or not "
-                         "positive", nd->name, nd->op, name);
+        return seer_errf(err, SEER_EFORMAT,
+                         "node '%s' (%s): attr '%s' is missing or not "
+                         "positive",
+                         nd->name, nd->op, name);
     if (at->i > MAX_SPLIT)
-        return seer_errf(err, SEER_ELIMIT, "node '%s' (%s): %s %lld is over %d", nd->name,
-                         nd->op, name, (long long)at->i, MAX_SPLIT);
+        return seer_errf(err, SEER_ELIMIT, "node '%s' (%s): %s %lld is over %d", nd->name, nd->op,
+                         name, (long long)at->i, MAX_SPLIT);
     *out = (int)at->i;
     return SEER_OK;
 }
@@ -524,8 +526,10 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
                              nd->name, nd->op);
         at = seer__tf_attr_find(nd, "N");
         if (at && (at->kind != SEER__TF_ATTR_I || at->i != n_in))
-            return seer_errf(err, SEER_EFORMAT, "node '%s' (%s): attr N does not match its "
-                             "%d inputs", nd->name, nd->op, n_in);
+            return seer_errf(err, SEER_EFORMAT,
+                             "node '%s' (%s): attr N does not match its "
+                             "%d inputs",
+                             nd->name, nd->op, n_in);
         return attr_i32(nd, "axis", 0, &a->axis, err);
     case F_UNPACK:
         rc = attr_count(nd, "num", &o->n_out, err);
@@ -560,14 +564,18 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
         if (!rc)
             rc = attr_bool(nd, "is_training", true, &b, err);
         if (!rc && b)
-            return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): training mode is not "
-                             "supported (is_training must be false)", nd->name, nd->op);
+            return seer_errf(err, SEER_EUNSUPPORTED,
+                             "node '%s' (%s): training mode is not "
+                             "supported (is_training must be false)",
+                             nd->name, nd->op);
         return rc ? rc : attr_float(nd, "epsilon", 0.0001f, &a->alpha, err);
     case F_CROP:
         at = seer__tf_attr_find(nd, "method");
         if (at && (at->kind != SEER__TF_ATTR_S || !seer__tf_bytes_eq(at->s, "bilinear")))
-            return seer_errf(err, SEER_EUNSUPPORTED, "node '%s' (%s): only method 'bilinear' "
-                             "is supported", nd->name, nd->op);
+            return seer_errf(err, SEER_EUNSUPPORTED,
+                             "node '%s' (%s): only method 'bilinear' "
+                             "is supported",
+                             nd->name, nd->op);
         return attr_float(nd, "extrapolation_value", 0.0f, &a->alpha, err);
     case F_GATHER1: o->zero_axis = true; return SEER_OK;
     case F_PAD:

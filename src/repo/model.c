@@ -33,11 +33,11 @@ struct seer_model {
     const char *name, *dir;
     int version;
     struct seer_manifest man;
-    struct seer_graph *graph; /* owns */
+    struct seer_graph *graph;    /* owns */
     struct seer_signature *sigs; /* a SavedModel's, in the arena */
     int n_sigs;
-    const char **labels;      /* n_labels names */
-    int *ids;                 /* category id per label */
+    const char **labels; /* n_labels names */
+    int *ids;            /* category id per label */
     int n_labels;
     struct seer_plan_opts popts;
     pthread_mutex_t mu;      /* guards idle, n_idle, cap_idle */

@@ -29,7 +29,7 @@
 #define MAX_FILES 256
 
 struct job {
-    char tmp[PATH_MAX];       /* the hidden folder being built */
+    char tmp[PATH_MAX];              /* the hidden folder being built */
     char files[MAX_FILES][PATH_MAX]; /* what was written there, to undo */
     int n_files;
     struct seer_err *err;
@@ -149,8 +149,7 @@ static int find_model(const char *src, char *file, size_t n, const char **format
         snprintf(file, n, "%s", src);
         *format = !strcmp(base_name(src), "saved_model.pb") ? "savedmodel" : "graphdef";
         return ends_with(src, ".pb") ? SEER_OK
-                                     : seer_errf(err, SEER_EUNSUPPORTED, "%s: not a .pb file",
-                                                 src);
+                                     : seer_errf(err, SEER_EUNSUPPORTED, "%s: not a .pb file", src);
     }
     if (!is_dir(src))
         return seer_errf(err, SEER_ENOTFOUND, "%s: no such file or folder", src);
@@ -210,8 +209,8 @@ static void default_name(const char *src, const char *file, char *name, size_t n
  * the four detection outputs. */
 static bool is_od_api(const char *pb)
 {
-    static const char *const outs[] = {"detection_boxes", "detection_scores",
-                                       "detection_classes", "num_detections"};
+    static const char *const outs[] = {"detection_boxes", "detection_scores", "detection_classes",
+                                       "num_detections"};
     struct seer_import_opts io = {.outputs = outs, .n_outputs = 4};
     struct seer_graph *g = NULL;
     bool od = false;
@@ -368,8 +367,10 @@ int seer__model_import(const char *src, const struct seer__import_opts *o,
     else
         default_name(src, file, res->name, sizeof(res->name));
     if (!seer__model_name_ok(res->name)) {
-        rc = seer_errf(err, SEER_EINVAL, "'%s' is not a model name (letters, digits, '.', '_', "
-                       "'-'; give one with --name)", res->name);
+        rc = seer_errf(err, SEER_EINVAL,
+                       "'%s' is not a model name (letters, digits, '.', '_', "
+                       "'-'; give one with --name)",
+                       res->name);
         goto out;
     }
     if ((size_t)snprintf(parent, sizeof(parent), "%s/%s", models, res->name) >= sizeof(parent) ||

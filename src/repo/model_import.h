@@ -19,10 +19,10 @@ struct seer__import_opts {
 };
 
 struct seer__import_result {
-    char dir[PATH_MAX];     /* the version folder written */
+    char dir[PATH_MAX]; /* the version folder written */
     char name[160];
-    const char *format;     /* "graphdef" or "savedmodel" (static strings) */
-    const char *family;     /* "tf-od-api" or "generic" */
+    const char *format; /* "graphdef" or "savedmodel" (static strings) */
+    const char *family; /* "tf-od-api" or "generic" */
     int n_labels;
 };
 

@@ -113,9 +113,10 @@ static int json_fill(struct seer_req *rq, const cJSON *v, const char *what, int 
     if (depth < ndim) {
         const cJSON *e;
         if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != dims[depth])
-            return seer_errf(&rq->err, SEER_EINVAL, "%s is not a list of %lld at depth %d "
-                             "(ragged lists are not tensors)", what, (long long)dims[depth],
-                             depth);
+            return seer_errf(&rq->err, SEER_EINVAL,
+                             "%s is not a list of %lld at depth %d "
+                             "(ragged lists are not tensors)",
+                             what, (long long)dims[depth], depth);
         cJSON_ArrayForEach(e, v)
         {
             int rc = json_fill(rq, e, what, depth + 1, ndim, dims, t, pos);
@@ -130,12 +131,11 @@ static int json_fill(struct seer_req *rq, const cJSON *v, const char *what, int 
     else if (cJSON_IsBool(v))
         d = cJSON_IsTrue(v);
     else
-        return seer_errf(&rq->err, cJSON_IsString(v) || cJSON_IsObject(v) ? SEER_EUNSUPPORTED
-                                                                           : SEER_EINVAL,
-                         "%s: expected a number%s", what,
-                         cJSON_IsString(v) || cJSON_IsObject(v)
-                             ? " (string and binary inputs are not supported)"
-                             : "");
+        return seer_errf(
+            &rq->err, cJSON_IsString(v) || cJSON_IsObject(v) ? SEER_EUNSUPPORTED : SEER_EINVAL,
+            "%s: expected a number%s", what,
+            cJSON_IsString(v) || cJSON_IsObject(v) ? " (string and binary inputs are not supported)"
+                                                   : "");
     int64_t i = (*pos)++;
     switch (t->dtype) {
     case SEER_DTYPE_F32: ((float *)t->data)[i] = (float)d; break;
@@ -235,7 +235,8 @@ static int answer(struct seer_req *rq, struct seer_resp *rs, struct seer_plan *p
         const struct seer_tensor *t = seer_plan_output(p, io->out_idx[k]);
         if (rows && (t->ndim < 1 || t->dims[0] != n)) {
             cJSON_Delete(o);
-            return seer_errf(&rq->err, SEER_EINVAL, "output '%s' has no first dim of %d rows to "
+            return seer_errf(&rq->err, SEER_EINVAL,
+                             "output '%s' has no first dim of %d rows to "
                              "split into predictions; use the columnar format (\"inputs\")",
                              io->out_key[k], n);
         }
@@ -290,9 +291,10 @@ int seer__predict_tensor(struct seer_req *rq, struct seer_resp *rs, struct seer_
         return seer_errf(&rq->err, SEER_EINVAL, "signature \"%.60s\" is not served (only %s)",
                          cJSON_IsString(sig) ? sig->valuestring : "?", SEER_DEFAULT_SIGNATURE);
     if ((rows != NULL) == (cols != NULL))
-        return seer_errf(&rq->err, SEER_EINVAL, rows ? "use \"instances\" or \"inputs\", not both"
-                                                     : "request needs \"instances\" (row format) "
-                                                       "or \"inputs\" (columnar)");
+        return seer_errf(&rq->err, SEER_EINVAL,
+                         rows ? "use \"instances\" or \"inputs\", not both"
+                              : "request needs \"instances\" (row format) "
+                                "or \"inputs\" (columnar)");
     if (rows && !cJSON_IsArray(rows))
         return seer_errf(&rq->err, SEER_EINVAL, "\"instances\" must be a list");
     if (rows && (n = cJSON_GetArraySize(rows)) < 1)
@@ -327,8 +329,7 @@ int seer__predict_tensor(struct seer_req *rq, struct seer_resp *rs, struct seer_
     for (int k = 0; !rc && k < io.n_out; k++) {
         io.out_idx[k] = seer_plan_find_output(p, io.out_name[k]);
         if (io.out_idx[k] < 0)
-            rc = seer_errf(&rq->err, SEER_EFORMAT, "the model has no output '%s'",
-                           io.out_name[k]);
+            rc = seer_errf(&rq->err, SEER_EFORMAT, "the model has no output '%s'", io.out_name[k]);
     }
     if (!rc && (rc = seer_plan_run(p, &rq->err)) == SEER_EINVAL)
         rc = SEER_EFORMAT;
@@ -386,7 +387,7 @@ static const char *tf_dtype(enum seer_dtype dt)
 static const char *tf_dtype_num(int dt)
 {
     static const char *const names[] = {
-        "DT_INVALID", "DT_FLOAT", "DT_DOUBLE", "DT_INT32",     "DT_UINT8",  "DT_INT16",
+        "DT_INVALID", "DT_FLOAT",  "DT_DOUBLE",    "DT_INT32", "DT_UINT8", "DT_INT16",
         "DT_INT8",    "DT_STRING", "DT_COMPLEX64", "DT_INT64", "DT_BOOL",
     };
     if (dt >= 0 && dt < (int)(sizeof(names) / sizeof(names[0])))
@@ -410,8 +411,8 @@ void seer__signatures_json(const struct seer_model *m, struct cJSON *sigdefs)
         }
         for (int k = 0; k < s[i].n_outputs; k++) {
             const struct seer_sig_tensor *t = &s[i].outputs[k];
-            tensor_info(out, t->key, tf_dtype_num(t->tf_dtype), t->name, t->unknown_rank,
-                        t->ndim, t->dims);
+            tensor_info(out, t->key, tf_dtype_num(t->tf_dtype), t->name, t->unknown_rank, t->ndim,
+                        t->dims);
         }
         cJSON_AddStringToObject(def, "method_name", s[i].method_name);
         cJSON_AddObjectToObject(def, "defaults");
@@ -430,8 +431,8 @@ void seer__signatures_json(const struct seer_model *m, struct cJSON *sigdefs)
     }
     for (int k = 0; k < g->n_outputs; k++) {
         const struct seer_tensor *t = &g->outputs[k]->t;
-        tensor_info(out, g->outputs[k]->name, tf_dtype(t->dtype), g->outputs[k]->name,
-                    t->ndim < 0, t->ndim, t->dims);
+        tensor_info(out, g->outputs[k]->name, tf_dtype(t->dtype), g->outputs[k]->name, t->ndim < 0,
+                    t->ndim, t->dims);
     }
     cJSON_AddStringToObject(def, "method_name", "tensorflow/serving/predict");
     cJSON_AddObjectToObject(def, "defaults");

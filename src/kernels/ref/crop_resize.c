@@ -44,8 +44,10 @@ int seer_shape_crop_and_resize(struct seer_node *nd, struct seer_err *err)
         for (int64_t i = 0; i < ind->dims[0]; i++) {
             int32_t b = ((const int32_t *)ind->data)[i];
             if (b < 0 || b >= img->dims[0])
-                return seer_errf(err, SEER_EFORMAT, "box_ind[%lld] = %d is not an image of the "
-                                 "batch of %lld", (long long)i, b, (long long)img->dims[0]);
+                return seer_errf(err, SEER_EFORMAT,
+                                 "box_ind[%lld] = %d is not an image of the "
+                                 "batch of %lld",
+                                 (long long)i, b, (long long)img->dims[0]);
         }
     dims[0] = boxes->dims[0];
     dims[1] = size[0];
@@ -80,7 +82,8 @@ void seer_kref_crop_and_resize(const struct seer_kctx *k, const struct seer_node
         int32_t bi = ind[b];
         float hs = ch > 1 ? (y2 - y1) * (float)(H - 1) / (float)(ch - 1) : 0.0f;
         float ws = cw > 1 ? (x2 - x1) * (float)(W - 1) / (float)(cw - 1) : 0.0f;
-        float in_y = ch > 1 ? y1 * (float)(H - 1) + (float)r * hs : 0.5f * (y1 + y2) * (float)(H - 1);
+        float in_y =
+            ch > 1 ? y1 * (float)(H - 1) + (float)r * hs : 0.5f * (y1 + y2) * (float)(H - 1);
         float *row = out + (b * ch + r) * cw * C;
 
         if (bi < 0 || bi >= img->dims[0] || !(in_y >= 0.0f && in_y <= (float)(H - 1))) {
@@ -92,8 +95,8 @@ void seer_kref_crop_and_resize(const struct seer_kctx *k, const struct seer_node
         float y_lerp = in_y - (float)top;
         int64_t base = (int64_t)bi * H * W * C;
         for (int64_t x = 0; x < cw; x++) {
-            float in_x = cw > 1 ? x1 * (float)(W - 1) + (float)x * ws
-                                : 0.5f * (x1 + x2) * (float)(W - 1);
+            float in_x =
+                cw > 1 ? x1 * (float)(W - 1) + (float)x * ws : 0.5f * (x1 + x2) * (float)(W - 1);
             float *o = row + x * C;
             if (!(in_x >= 0.0f && in_x <= (float)(W - 1))) {
                 for (int64_t c = 0; c < C; c++)

@@ -151,8 +151,8 @@ int seer_shape_split(struct seer_node *nd, struct seer_err *err)
     if (rc)
         return rc;
     if (x->dims[ax] % nd->n_out)
-        return seer_errf(err, SEER_EFORMAT, "dim %d (%lld) does not split into %d equal pieces",
-                         ax, (long long)x->dims[ax], nd->n_out);
+        return seer_errf(err, SEER_EFORMAT, "dim %d (%lld) does not split into %d equal pieces", ax,
+                         (long long)x->dims[ax], nd->n_out);
     for (int i = 0; i < nd->n_out; i++) {
         seer_tensor_set_shape(nd->out[i], x->dtype, x->ndim, x->dims);
         nd->out[i]->dims[ax] = x->dims[ax] / nd->n_out;

@@ -29,8 +29,7 @@ int seer_shape_fill(struct seer_node *nd, struct seer_err *err)
     if (nd->in[0]->ndim != 1)
         return seer_errf(err, SEER_EFORMAT, "dims must be a vector, got rank %d", nd->in[0]->ndim);
     if (nd->in[1]->ndim != 0)
-        return seer_errf(err, SEER_EFORMAT, "value must be a scalar, got rank %d",
-                         nd->in[1]->ndim);
+        return seer_errf(err, SEER_EFORMAT, "value must be a scalar, got rank %d", nd->in[1]->ndim);
     rc = seer__const_ints(nd, 0, "dims", dims, SEER_MAX_DIMS, &n, err);
     if (rc)
         return rc;
@@ -71,7 +70,8 @@ int seer_shape_range(struct seer_node *nd, struct seer_err *err)
     dt = nd->in[0]->dtype;
     for (int i = 0; i < 3; i++) {
         if (nd->in[i]->dtype != dt || seer_tensor_numel(nd->in[i]) != 1 || nd->in[i]->ndim > 1)
-            return seer_errf(err, SEER_EFORMAT, "start, limit and delta must be scalars of one "
+            return seer_errf(err, SEER_EFORMAT,
+                             "start, limit and delta must be scalars of one "
                              "dtype");
         if (!nd->in[i]->data)
             return seer_errf(err, SEER_EUNSUPPORTED, "start, limit and delta must be constant");
@@ -82,11 +82,15 @@ int seer_shape_range(struct seer_node *nd, struct seer_err *err)
         if (d == 0)
             return seer_errf(err, SEER_EFORMAT, "delta must not be 0");
         if ((d > 0 && s > l) || (d < 0 && s < l))
-            return seer_errf(err, SEER_EFORMAT, "start %lld, limit %lld and delta %lld go the "
-                             "wrong way", (long long)s, (long long)l, (long long)d);
+            return seer_errf(err, SEER_EFORMAT,
+                             "start %lld, limit %lld and delta %lld go the "
+                             "wrong way",
+                             (long long)s, (long long)l, (long long)d);
         /* |l - s| and |d| fit in uint64 even at the int64 extremes. */
         uint64_t span = d > 0 ? (uint64_t)l - (uint64_t)s : (uint64_t)s - (uint64_t)l;
         uint64_t step = d > 0 ? (uint64_t)d : 0 - (uint64_t)d;
+        if (step == 0) /* d == 0 was refused above; this keeps the division safe alone */
+            return seer_errf(err, SEER_EFORMAT, "delta must not be 0");
         uint64_t cnt = span / step + (span % step != 0);
         if (cnt > (uint64_t)INT64_MAX)
             return seer_errf(err, SEER_ELIMIT, "range is too long");
@@ -96,7 +100,8 @@ int seer_shape_range(struct seer_node *nd, struct seer_err *err)
         float s = (float)scalar_f64(nd->in[0]), l = (float)scalar_f64(nd->in[1]);
         float d = (float)scalar_f64(nd->in[2]);
         if (d == 0 || !isfinite(s) || !isfinite(l) || !isfinite(d))
-            return seer_errf(err, SEER_EFORMAT, "start, limit and delta must be finite and "
+            return seer_errf(err, SEER_EFORMAT,
+                             "start, limit and delta must be finite and "
                              "delta not 0");
         if ((d > 0 && s > l) || (d < 0 && s < l))
             return seer_errf(err, SEER_EFORMAT, "start %g, limit %g and delta %g go the wrong way",
@@ -106,8 +111,7 @@ int seer_shape_range(struct seer_node *nd, struct seer_err *err)
             return seer_errf(err, SEER_ELIMIT, "range is too long");
         n = (int64_t)c;
     } else {
-        return seer_errf(err, SEER_EUNSUPPORTED, "dtype %s is not supported",
-                         seer_dtype_name(dt));
+        return seer_errf(err, SEER_EUNSUPPORTED, "dtype %s is not supported", seer_dtype_name(dt));
     }
     seer_tensor_set_shape(nd->out[0], dt, 1, &n);
     return SEER_OK;
@@ -314,8 +318,7 @@ static int slice_plan(const struct seer_node *nd, int64_t *begin, int64_t *size,
     for (int i = 0; i < x->ndim; i++) {
         if (size[i] == -1)
             size[i] = x->dims[i] - begin[i];
-        if (begin[i] < 0 || size[i] < 0 || begin[i] > x->dims[i] ||
-            size[i] > x->dims[i] - begin[i])
+        if (begin[i] < 0 || size[i] < 0 || begin[i] > x->dims[i] || size[i] > x->dims[i] - begin[i])
             return seer_errf(err, SEER_EFORMAT, "dim %d: begin %lld size %lld is outside 0..%lld",
                              i, (long long)begin[i], (long long)size[i], (long long)x->dims[i]);
     }
