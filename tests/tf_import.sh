@@ -3,16 +3,20 @@
 # frozen graph over: import the person/cat/dog SSD's folder with its label map, then
 # `seer detect` finds the cyclist; a SavedModel folder imports as a generic model; an
 # existing version is refused and a folder without a graph fails with a clear message,
-# both with exit status 1 and nothing installed. The models are test material in
+# both with exit status 1 and nothing installed. Then `seer serve` over loopback HTTP
+# answers TF Serving's predict and metadata calls for TF Serving's two-version
+# half_plus_two folder, as TF Serving documents them. The models are test material in
 # ../shared (or $SEER_SHARED); without them the tests are skipped.
 set -u
 SEER=${BUILD:-build}/seer
 SHARED=${SEER_SHARED:-../shared}
 PCD=$SHARED/models/tf-frozen/aiy-ssd-mbv1-0.125-person-cat-dog
-SM=$SHARED/models/tf-serving/saved_model_half_plus_two_2_versions/00000124
+SM2=$SHARED/models/tf-serving/saved_model_half_plus_two_2_versions
+SM=$SM2/00000124
 pass=0 fail=0 skip=0
+pid=""
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
@@ -24,7 +28,7 @@ if [ ! -x "$SEER" ]; then
 fi
 if [ ! -f "$PCD/frozen_inference_graph.pb" ] || [ ! -f "$SM/saved_model.pb" ]; then
     for t in import_frozen_graph detect_after_import import_saved_model existing_version_refused \
-             folder_without_graph; do
+             folder_without_graph http_predict http_predict_version http_metadata; do
         echo "    SKIP: needs $PCD and $SM"
         echo "skip $t"
         skip=$((skip + 1))
@@ -77,6 +81,41 @@ else
     echo "    $out"
     bad folder_without_graph
 fi
+
+# TF Serving's REST API over loopback HTTP.
+cp -r "$SM2" "$models/half_plus_two"
+"$SEER" serve --port 0 --bind 127.0.0.1 --models "$models" --state "$tmp/state" --threads 1 \
+    >"$tmp/log" 2>&1 &
+pid=$!
+port=""
+for _ in $(seq 1 600); do
+    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/log" 2>/dev/null)
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+tok=$("$SEER" token create --name test --state "$tmp/state" 2>/dev/null)
+api() {
+    curl -s -H "Authorization: Bearer $tok" "$@"
+}
+base="http://127.0.0.1:$port/v1/models/half_plus_two"
+out=$(api -d '{"instances": [1.0, 2.0, 5.0]}' "$base:predict")
+if [ "$out" = '{"predictions":[2.5,3,4.5]}' ]; then ok http_predict; else
+    echo "    $out"; bad http_predict; fi
+out=$(api -d '{"inputs": {"x": [[1.0], [3.0]]}}' "$base/versions/123:predict")
+if [ "$out" = '{"outputs":[[2.5],[3.5]]}' ]; then ok http_predict_version; else
+    echo "    $out"; bad http_predict_version; fi
+out=$(api "$base/metadata")
+if echo "$out" | grep -q '"version":"124"' && echo "$out" | grep -q '"serving_default"' &&
+   echo "$out" | grep -q '"name":"x:0"' && echo "$out" | grep -q '"regress_x2_to_y3"'; then
+    ok http_metadata
+else
+    echo "    $out"
+    bad http_metadata
+fi
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+pid=""
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
