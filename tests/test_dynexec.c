@@ -319,6 +319,39 @@ TEST(cond_takes_one_branch)
     seer_graph_free(g);
 }
 
+/* tf.cond(p, lambda: tf.shape(x), lambda: tf.constant([-1])): x's shape is known when
+ * the graph is prepared, but the Shape in the branch must not become a constant that is
+ * live whichever way the cond goes. */
+TEST(cond_branch_shape_stays_in_its_branch)
+{
+    struct seer_graph *g = seer_graph_new();
+    struct seer_err err = {{0}};
+    struct seer_plan *p = NULL;
+    struct seer_value *x = seer_graph_add_input(g, "x", SEER_DTYPE_F32, 1, DIMS(2));
+    struct seer_value *pred = seer_graph_add_input(g, "p", SEER_DTYPE_BOOL, 0, NULL);
+    struct seer_node *sw = ADD(g, SEER_OP_SWITCH, "switch", 2, x, pred);
+    struct seer_node *pt = ADD(g, SEER_OP_IDENTITY, "switch_t", 1, V(sw, 1));
+    struct seer_node *pf = ADD(g, SEER_OP_IDENTITY, "switch_f", 1, V(sw, 0));
+    struct seer_node *sh = ADD(g, SEER_OP_SHAPE, "shape", 1, V(pt, 0));
+    int32_t minus1 = -1;
+    struct seer_node *c =
+        ADD(g, SEER_OP_CONTROL_DEP, "c", 1,
+            seer_graph_add_const(g, "m1", SEER_DTYPE_I32, 1, DIMS(1), &minus1, true), V(pf, 0));
+    struct seer_node *m = ADD(g, SEER_OP_MERGE, "merge", 2, V(sh, 0), V(c, 0));
+
+    sh->a.dtype = SEER_DTYPE_I32;
+    seer_graph_mark_output(g, V(m, 0));
+    ASSERT_OK(seer_graph_prepare(g, &err));
+    ASSERT_OK(seer_plan_new(g, NULL, &p, &err));
+    for (int k = 0; k < 2; k++) {
+        *(uint8_t *)seer_plan_input(p, 1)->data = k == 0;
+        ASSERT_OK(seer_plan_run(p, &err));
+        ASSERT_EQ(*(const int32_t *)seer_plan_output(p, 0)->data, k == 0 ? 2 : -1);
+    }
+    seer_plan_free(p);
+    seer_graph_free(g);
+}
+
 TEST(dead_output_is_an_error)
 {
     struct seer_graph *g = cond_graph(true);
@@ -424,6 +457,6 @@ TEST(static_plans_keep_their_shapes)
 
 T_MAIN(T_CASE(counted_loop), T_CASE(loop_that_never_ends_is_stopped),
        T_CASE(loop_survives_every_allocation_failure), T_CASE(loop_over_tensor_arrays),
-       T_CASE(cond_takes_one_branch), T_CASE(dead_output_is_an_error),
-       T_CASE(data_dependent_shapes_per_run), T_CASE(malformed_control_flow_is_refused),
-       T_CASE(static_plans_keep_their_shapes))
+       T_CASE(cond_takes_one_branch), T_CASE(cond_branch_shape_stays_in_its_branch),
+       T_CASE(dead_output_is_an_error), T_CASE(data_dependent_shapes_per_run),
+       T_CASE(malformed_control_flow_is_refused), T_CASE(static_plans_keep_their_shapes))

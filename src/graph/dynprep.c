@@ -16,8 +16,10 @@
  * Folding: a node whose inputs are all constants runs now with its reference kernel,
  * except the control-flow and TensorArray ops (they have run-time state and deadness),
  * and Shape, Size and Rank of a value whose shape is known fold even when the value is
- * not constant. Inputs with a known shape must be fed that shape at run time
- * (seer_plan_set_input_shape checks it), which is what makes that sound.
+ * not constant, provided it can never be dead (nothing between it and the inputs passes
+ * a Switch): a folded constant is live everywhere, and the Shape of a value in a branch
+ * not taken must stay dead. Inputs with a known shape must be fed that shape at run time
+ * (seer_plan_set_input_shape checks it), which is what makes the folding sound.
  */
 #include <string.h>
 
@@ -215,7 +217,7 @@ static int fold(struct seer_graph *g, struct seer_node *nd, const struct seer_op
 
 /* Shape inference and folding for one node; *folded when it became constants. */
 static int infer_node(struct seer_graph *g, struct seer_node *nd, const struct seer_limits *lim,
-                      bool *folded, struct seer_err *err)
+                      bool *maybe_dead, bool *folded, struct seer_err *err)
 {
     const struct seer_op_info *info = seer_op_info(nd->op);
     bool all_known = true, all_const = true, missing_data = false;
@@ -260,7 +262,9 @@ static int infer_node(struct seer_graph *g, struct seer_node *nd, const struct s
     }
     if (seer__op_is_control(nd->op))
         return SEER_OK;
-    if (all_const || nd->op == SEER_OP_SHAPE || nd->op == SEER_OP_SIZE || nd->op == SEER_OP_RANK) {
+    if (all_const ||
+        ((nd->op == SEER_OP_SHAPE || nd->op == SEER_OP_SIZE || nd->op == SEER_OP_RANK) &&
+         !maybe_dead[seer_value_of(nd->in[0])->id])) {
         rc = fold(g, nd, info, err);
         *folded = rc == SEER_OK;
     }
@@ -270,7 +274,7 @@ static int infer_node(struct seer_graph *g, struct seer_node *nd, const struct s
 int seer__graph_prepare_dynamic(struct seer_graph *g, struct seer_err *err)
 {
     struct seer_limits lim = seer_limits_default(NULL);
-    bool *live = NULL;
+    bool *live = NULL, *maybe_dead = NULL;
     int *exec = NULL, *outf = NULL, *parent = NULL, n_frames, kept = 0, rc;
 
     if (g->prepared)
@@ -290,17 +294,29 @@ int seer__graph_prepare_dynamic(struct seer_graph *g, struct seer_err *err)
     for (int j = 0; j < g->n_nodes; j++)
         for (int i = 0; i < g->nodes[j]->n_out; i++)
             g->nodes[j]->out[i]->ndim = -1;
+    maybe_dead = seer_calloc((size_t)g->n_values + 1, sizeof(bool));
+    if (!maybe_dead)
+        return seer_errf(err, SEER_ENOMEM, "out of memory");
     for (int j = 0; j < g->n_nodes; j++) {
         struct seer_node *nd = g->nodes[j];
-        bool folded;
-        rc = infer_node(g, nd, &lim, &folded, err);
-        if (rc)
+        bool folded, dead = nd->op == SEER_OP_SWITCH;
+        /* Deadness flows from a Switch to everything after it (back edges aside, which
+         * only close loops whose bodies start at a Switch anyway). */
+        for (int i = 0; i < nd->n_in && !dead; i++)
+            dead = nd->in[i] && maybe_dead[seer_value_of(nd->in[i])->id];
+        for (int i = 0; i < nd->n_out; i++)
+            maybe_dead[seer_value_of(nd->out[i])->id] = dead;
+        rc = infer_node(g, nd, &lim, maybe_dead, &folded, err);
+        if (rc) {
+            seer_free(maybe_dead);
             return rc;
+        }
         if (folded)
             continue;
         g->nodes[kept] = nd;
         nd->id = kept++;
     }
+    seer_free(maybe_dead);
     g->n_nodes = kept;
     /* Folding can leave producers without consumers; drop them and sort again. */
     live = seer_calloc((size_t)g->n_nodes + 1, sizeof(bool));
