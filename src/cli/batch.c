@@ -26,7 +26,7 @@ struct batch_cli {
     const char *model, *models, *output, *glob, *list, *jsonl, *annotations, *images;
     int shard, n_shards, threads, workers, decoders, batch_size, max, commit_every;
     float threshold;
-    bool coco, quiet;
+    bool coco, quiet, full_size;
 };
 
 static atomic_int interrupted;
@@ -60,6 +60,8 @@ static void usage(FILE *f)
                "  --threshold T         keep scores above T (default: the model's manifest)\n"
                "  --max N               at most N detections per photo (default: the manifest)\n"
                "  --commit-every N      commit results every N inputs (default 64) or 2 s\n"
+               "  --full-size           decode JPEGs at full size (as `seer eval` does), not\n"
+               "                        DCT-scaled to the model input (as the online path does)\n"
                "  --quiet               no progress line\n"
                "\n"
                "Writes DIR/prediction.results-0000i-of-0000N (JSON Lines) and\n"
@@ -124,6 +126,9 @@ static int parse_args(int argc, char **argv, struct batch_cli *o)
             return 1;
         } else if (!strcmp(a, "--quiet")) {
             o->quiet = true;
+            continue;
+        } else if (!strcmp(a, "--full-size")) {
+            o->full_size = true;
             continue;
         } else if (opt_value(argc, argv, &i, "--model", &v)) {
             o->model = v;
@@ -277,6 +282,7 @@ int seer_cli_batch(int argc, char **argv)
     j.run.n_workers = o.workers;
     j.run.n_decoders = o.decoders ? o.decoders : 1;
     j.run.batch_size = o.batch_size ? o.batch_size : 1;
+    j.run.full_size = o.full_size;
     j.run.detect.score_threshold = o.threshold;
     j.run.detect.max_detections = o.max;
     j.run.progress = !o.quiet && isatty(2);
