@@ -2,7 +2,8 @@
  * Internals of the dataflow interpreter for graphs a static plan cannot run: TensorFlow 1
  * control flow (frames, iterations, dead branches), TensorArrays and data-dependent
  * shapes. dynprep.c prepares such graphs (partial shape inference, folding, frame
- * checks), dynexec.c runs them, dyn_ta.c holds the TensorArray ops. plan.c hands a
+ * checks), dynplan.c makes their plans (the static analysis runs need), dynexec.c runs
+ * them, dynmem.c holds a run's memory and dyn_ta.c the TensorArray ops. plan.c hands a
  * dynamic graph's plan to seer__dyn_plan_new and forwards run and free.
  *
  * A struct seer_dynplan borrows its graph and owns its static analysis and the buffers

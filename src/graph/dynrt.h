@@ -1,8 +1,9 @@
 /*
- * The run-time state of the dataflow interpreter, shared by dynexec.c (scheduling,
- * frames, memory) and dyn_ta.c (TensorArray ops). One struct seer__rt lives for one run
- * and owns everything in it: bookkeeping in its arena, tensor buffers in its pool, frame
- * and iteration state on the heap; seer__rt_teardown frees all of it.
+ * The dataflow interpreter's state, shared by dynplan.c (the per-plan analysis below),
+ * dynexec.c (scheduling, frames), dynmem.c (a run's memory) and dyn_ta.c (TensorArray
+ * ops). One struct seer__rt lives for one run and owns everything in it: bookkeeping in
+ * its arena, tensor buffers in its pool (both released when the run ends); frame and
+ * iteration state is on the heap, freed as frames finish.
  *
  * Values are refcounted: a struct seer__val is one tensor (shape and a data pointer into
  * a struct seer__buf) held by the tokens waiting in consumers' input slots, by
@@ -45,6 +46,45 @@ struct seer__ta {
     bool dynamic;
     struct seer__val **elem; /* size entries, NULL until written */
     int64_t cap;
+};
+
+/* The interpreter's view of a graph, made once per plan (dynplan.c) and read by every
+ * run (dynexec.c). Frames are the static loop frames of seer__dyn_frames. */
+struct seer__dnode {
+    int exec, outf; /* frame it runs in, frame its outputs go to */
+    int local;      /* index in its frame */
+    int slot0;      /* first input slot in its frame's slot array */
+    int n_expect;   /* non-constant inputs (forward ones for a Merge) */
+    int n_back;     /* Merge: back-edge inputs */
+};
+
+struct seer__dframe {
+    int parent;
+    int n_nodes, n_slots, n_enters;
+    int *expect; /* n_expect per local node */
+    int *exits;  /* node ids of the Exits reading from this frame */
+    int n_exits;
+};
+
+struct seer__dcons {
+    int node, slot;
+};
+
+struct seer_dynplan {
+    const struct seer_graph *g;
+    int n_threads;
+    struct seer__dnode *sn;
+    struct seer__dframe *sf;
+    int n_frames;
+    int *cstart; /* consumers of value v: cons[cstart[v] .. cstart[v + 1]) */
+    struct seer__dcons *cons;
+    int *out_index; /* per value: its graph output index, or -1 */
+    int max_in, max_out;
+    void **in_buf; /* per graph input */
+    size_t *in_cap;
+    void **out_buf; /* per graph output */
+    size_t *out_cap;
+    size_t peak;
 };
 
 #define SEER__N_CLASSES 48
