@@ -18,6 +18,7 @@
 #include <seer/batch.h>
 #include <seer/eval.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/threadpool.h"
 #include "repo/repo_int.h"
@@ -68,35 +69,6 @@ static void usage(FILE *f)
                "DIR/prediction.errors_stats-0000i-of-0000N. Rerun the same command to resume.\n");
 }
 
-/* "--name value" or "--name=value"; *out NULL when the value is missing. */
-static bool opt_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-    size_t n = strlen(name);
-
-    if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
-        *out = argv[*i] + n + 1;
-        return true;
-    }
-    if (strcmp(argv[*i], name))
-        return false;
-    *out = *i + 1 < argc ? argv[++*i] : NULL;
-    return true;
-}
-
-static bool parse_int(const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v;
-
-    if (!s || !*s)
-        return false;
-    v = strtol(s, &end, 10);
-    if (*end || v < lo || v > hi)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
 static bool parse_shard(const char *s, int *i, int *n)
 {
     const char *slash = s ? strchr(s, '/') : NULL;
@@ -106,7 +78,7 @@ static bool parse_shard(const char *s, int *i, int *n)
         return false;
     memcpy(head, s, (size_t)(slash - s));
     head[slash - s] = '\0';
-    return parse_int(head, 0, 99998, i) && parse_int(slash + 1, 1, 99999, n) && *i < *n;
+    return seer__cli_int(head, 0, 99998, i) && seer__cli_int(slash + 1, 1, 99999, n) && *i < *n;
 }
 
 /* 0 parsed, 1 help shown, 2 usage error (reported). */
@@ -130,40 +102,40 @@ static int parse_args(int argc, char **argv, struct batch_cli *o)
         } else if (!strcmp(a, "--full-size")) {
             o->full_size = true;
             continue;
-        } else if (opt_value(argc, argv, &i, "--model", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--model", &v)) {
             o->model = v;
-        } else if (opt_value(argc, argv, &i, "--models", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--models", &v)) {
             o->models = v;
-        } else if (opt_value(argc, argv, &i, "--output", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--output", &v)) {
             o->output = v;
-        } else if (opt_value(argc, argv, &i, "--input", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--input", &v)) {
             o->glob = v;
-        } else if (opt_value(argc, argv, &i, "--input-list", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--input-list", &v)) {
             o->list = v;
-        } else if (opt_value(argc, argv, &i, "--input-jsonl", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--input-jsonl", &v)) {
             o->jsonl = v;
-        } else if (opt_value(argc, argv, &i, "--annotations", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--annotations", &v)) {
             o->annotations = v;
-        } else if (opt_value(argc, argv, &i, "--images", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--images", &v)) {
             o->images = v;
-        } else if (opt_value(argc, argv, &i, "--shard", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--shard", &v)) {
             ok = parse_shard(v, &o->shard, &o->n_shards);
-        } else if (opt_value(argc, argv, &i, "--threads", &v)) {
-            ok = parse_int(v, 1, 256, &o->threads);
-        } else if (opt_value(argc, argv, &i, "--workers", &v)) {
-            ok = parse_int(v, 1, 256, &o->workers);
-        } else if (opt_value(argc, argv, &i, "--decoders", &v)) {
-            ok = parse_int(v, 1, 256, &o->decoders);
-        } else if (opt_value(argc, argv, &i, "--batch-size", &v)) {
-            ok = parse_int(v, 1, 4096, &o->batch_size);
-        } else if (opt_value(argc, argv, &i, "--commit-every", &v)) {
-            ok = parse_int(v, 1, 100000, &o->commit_every);
-        } else if (opt_value(argc, argv, &i, "--max", &v)) {
-            ok = parse_int(v, 1, 10000, &o->max);
-        } else if (opt_value(argc, argv, &i, "--format", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--threads", &v)) {
+            ok = seer__cli_int(v, 1, 256, &o->threads);
+        } else if (seer__cli_opt(argc, argv, &i, "--workers", &v)) {
+            ok = seer__cli_int(v, 1, 256, &o->workers);
+        } else if (seer__cli_opt(argc, argv, &i, "--decoders", &v)) {
+            ok = seer__cli_int(v, 1, 256, &o->decoders);
+        } else if (seer__cli_opt(argc, argv, &i, "--batch-size", &v)) {
+            ok = seer__cli_int(v, 1, 4096, &o->batch_size);
+        } else if (seer__cli_opt(argc, argv, &i, "--commit-every", &v)) {
+            ok = seer__cli_int(v, 1, 100000, &o->commit_every);
+        } else if (seer__cli_opt(argc, argv, &i, "--max", &v)) {
+            ok = seer__cli_int(v, 1, 10000, &o->max);
+        } else if (seer__cli_opt(argc, argv, &i, "--format", &v)) {
             ok = v && (!strcmp(v, "coco") || !strcmp(v, "jsonl"));
             o->coco = ok && !strcmp(v, "coco");
-        } else if (opt_value(argc, argv, &i, "--threshold", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--threshold", &v)) {
             char *end = NULL;
             double t = v ? strtod(v, &end) : -1;
 

@@ -17,6 +17,7 @@
 #include <seer/image.h>
 #include <seer/model.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -53,35 +54,6 @@ static void detect_usage(FILE *f)
                "                    photo i (from 1) goes to OUT-i.png\n");
 }
 
-/* "--name value" or "--name=value". */
-static bool opt_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-    size_t n = strlen(name);
-
-    if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
-        *out = argv[*i] + n + 1;
-        return true;
-    }
-    if (strcmp(argv[*i], name))
-        return false;
-    *out = *i + 1 < argc ? argv[++*i] : NULL;
-    return true;
-}
-
-static bool parse_int(const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v;
-
-    if (!s || !*s)
-        return false;
-    v = strtol(s, &end, 10);
-    if (*end || v < lo || v > hi)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
 /* Parses options; files start at *first. Returns 0, or 2 for a usage error (printed). */
 static int parse_args(int argc, char **argv, struct detect_cli *o, int *first)
 {
@@ -101,13 +73,13 @@ static int parse_args(int argc, char **argv, struct detect_cli *o, int *first)
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             detect_usage(stdout);
             return 1;
-        } else if (opt_value(argc, argv, &i, "--model", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--model", &v)) {
             o->model = v;
-        } else if (opt_value(argc, argv, &i, "--models", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--models", &v)) {
             o->models = v;
-        } else if (opt_value(argc, argv, &i, "--draw", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--draw", &v)) {
             o->draw = v;
-        } else if (opt_value(argc, argv, &i, "--threshold", &v)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--threshold", &v)) {
             char *end = NULL;
             double t = v ? strtod(v, &end) : NAN;
 
@@ -117,14 +89,14 @@ static int parse_args(int argc, char **argv, struct detect_cli *o, int *first)
             }
             o->threshold = (float)t;
             continue;
-        } else if (opt_value(argc, argv, &i, "--max", &v)) {
-            if (!parse_int(v, 1, 10000, &o->max)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--max", &v)) {
+            if (!seer__cli_int(v, 1, 10000, &o->max)) {
                 fprintf(stderr, "seer detect: --max needs an integer from 1 to 10000\n");
                 return 2;
             }
             continue;
-        } else if (opt_value(argc, argv, &i, "--threads", &v)) {
-            if (!parse_int(v, 1, 1024, &o->threads)) {
+        } else if (seer__cli_opt(argc, argv, &i, "--threads", &v)) {
+            if (!seer__cli_int(v, 1, 1024, &o->threads)) {
                 fprintf(stderr, "seer detect: --threads needs an integer from 1 to 1024\n");
                 return 2;
             }
@@ -420,7 +392,7 @@ int seer_cli_models(int argc, char **argv)
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: seer models [--models DIR] [--json]\n");
             return 0;
-        } else if (opt_value(argc, argv, &i, "--models", &v) && v) {
+        } else if (seer__cli_opt(argc, argv, &i, "--models", &v) && v) {
             models = v;
         } else {
             fprintf(stderr,

@@ -20,6 +20,7 @@
 #include <seer/batch.h>
 #include <seer/eval.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -61,23 +62,6 @@ static void usage(FILE *f)
             "  --json              print JSON instead (one object; one per model with --table)\n");
 }
 
-/* Accepts "--name value" and "--name=value". */
-static bool opt_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-    size_t n = strlen(name);
-
-    if (strncmp(argv[*i], name, n))
-        return false;
-    if (argv[*i][n] == '=') {
-        *out = argv[*i] + n + 1;
-        return true;
-    }
-    if (argv[*i][n] != '\0' || *i + 1 >= argc)
-        return false;
-    *out = argv[++*i];
-    return true;
-}
-
 /* 0 when parsed, 1 when help was asked for, 2 on a usage error (already reported). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -94,21 +78,28 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->table = true;
             continue;
         }
-        if (opt_value(argc, argv, &i, "--annotations", &o->annotations) ||
-            opt_value(argc, argv, &i, "--detections", &o->detections) ||
-            opt_value(argc, argv, &i, "--model", &o->model) ||
-            opt_value(argc, argv, &i, "--images", &o->images) ||
-            opt_value(argc, argv, &i, "--models", &o->models))
+        static const char *const names[] = {"--annotations", "--detections", "--model",
+                                            "--images", "--models"};
+        const char **slots[] = {&o->annotations, &o->detections, &o->model, &o->images,
+                                &o->models};
+        bool matched = false;
+        for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !matched; k++) {
+            if (!seer__cli_opt(argc, argv, &i, names[k], &v))
+                continue;
+            if (!v) {
+                fprintf(stderr, "seer eval: %s needs a value\n", names[k]);
+                return 2;
+            }
+            *slots[k] = v;
+            matched = true;
+        }
+        if (matched)
             continue;
-        if (opt_value(argc, argv, &i, "--threads", &v)) {
-            char *end;
-            long t = strtol(v, &end, 10);
-
-            if (*end || t < 1 || t > 256) {
+        if (seer__cli_opt(argc, argv, &i, "--threads", &v)) {
+            if (!seer__cli_int(v, 1, 256, &o->threads)) {
                 fprintf(stderr, "seer eval: --threads needs an integer from 1 to 256\n");
                 return 2;
             }
-            o->threads = (int)t;
             continue;
         }
         fprintf(stderr, "seer eval: unknown option or missing value: '%s'\n", argv[i]);
