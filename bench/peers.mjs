@@ -4,6 +4,7 @@
 // {"runtime","model","threads","runs","median_ms","min_ms","max_ms"}.
 // Usage: node bench/peers.mjs --shared DIR --models DIR [--runs N] [--only ort|tfjs]
 //        [--model centernet|nanodet] [--threads N]  (one configuration, for interleaving)
+//        [--spin 0]  (ONNX Runtime's intra-op threads block instead of spinning)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -62,9 +63,11 @@ async function ort() {
     const file = path.join(shared, 'models/onnx', m.onnx);
     if (!fs.existsSync(file)) { console.error(`SKIP ort ${name}: needs ${file}`); continue; }
     for (const threads of threadList) {
+      const spin = args.spin === '0' ? '0' : '1';
       const sess = await ortm.InferenceSession.create(file, {
         intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
       });
       const dims = m.nchw ? [1, 3, m.size, m.size] : [1, m.size, m.size, 3];
       const feeds = { [m.input]: new ortm.Tensor('float32', input(m), dims) };

@@ -18,6 +18,21 @@ big=$(mktemp --suffix=.jpg)
 trap 'rm -f "$out" "$big"' EXIT
 small=$shared/data/photos/dog.jpg
 
+# Thread waiting: libgomp (Seer's OpenMP, shared with oneDNN) and ONNX Runtime both spin
+# in their barriers by default. When the host's second vCPU is busy with another process,
+# spinning workers wait out a descheduled teammate at every barrier (2-thread runs became
+# several times slower than 1-thread ones; docs/speed.md). Unless BENCH_SPIN=1, both
+# runtimes block instead: Seer with OMP_WAIT_POLICY=passive, ONNX Runtime with
+# session.intra_op.allow_spinning=0.
+if [ "${BENCH_SPIN:-0}" = 1 ]; then
+    spin=1
+else
+    spin=0
+    OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+    export OMP_WAIT_POLICY
+fi
+echo "bench: thread waiting: $([ $spin = 1 ] && echo spinning || echo "blocking (OMP_WAIT_POLICY=$OMP_WAIT_POLICY, ORT allow_spinning=0)")"
+
 if [ ! -d bench/node_modules/onnxruntime-node ]; then
     echo "bench: installing the peers (npm, bench/package.json)"
     (cd bench && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
@@ -39,7 +54,7 @@ while [ "$r" -lt "$rounds" ]; do
                     echo "bench: seer $m $prec $t threads failed" >&2
             done
             node bench/peers.mjs --shared "$shared" --models models --runs "$runs" --only ort \
-                --model "$m" --threads "$t" 2>/dev/null | grep '^{' >> "$out" ||
+                --model "$m" --threads "$t" --spin "$spin" 2>/dev/null | grep '^{' >> "$out" ||
                 echo "bench: onnxruntime $m $t threads failed" >&2
         done
     done
