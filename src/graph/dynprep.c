@@ -26,6 +26,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "graph/dyn_int.h"
+#include "graph/graph_int.h"
 #include "kernels/kernel.h"
 
 bool seer__op_is_control(enum seer_op op)
@@ -70,119 +71,6 @@ bool seer__graph_is_dynamic(const struct seer_graph *g)
         if (!known(&g->values[i]->t))
             return true;
     return false;
-}
-
-/* Input i of nd is a loop back edge: Merge reading from NextIteration. */
-static bool back_edge(const struct seer_node *nd, int i)
-{
-    const struct seer_node *p = nd->in[i] ? seer_value_of(nd->in[i])->producer : NULL;
-
-    return nd->op == SEER_OP_MERGE && p && p->op == SEER_OP_NEXT_ITERATION;
-}
-
-static int mark_live(struct seer_graph *g, bool *live, struct seer_err *err)
-{
-    struct seer_node **stack = seer_calloc((size_t)g->n_nodes + 1, sizeof(*stack));
-    int sp = 0;
-
-    if (!stack)
-        return seer_errf(err, SEER_ENOMEM, "out of memory");
-    for (int i = 0; i < g->n_outputs; i++) {
-        struct seer_node *p = g->outputs[i]->producer;
-        if (p && !live[p->id]) {
-            live[p->id] = true;
-            stack[sp++] = p;
-        }
-    }
-    while (sp > 0) {
-        struct seer_node *nd = stack[--sp];
-        for (int i = 0; i < nd->n_in; i++) {
-            struct seer_node *p = nd->in[i] ? seer_value_of(nd->in[i])->producer : NULL;
-            if (p && !live[p->id]) {
-                live[p->id] = true;
-                stack[sp++] = p;
-            }
-        }
-    }
-    seer_free(stack);
-    return SEER_OK;
-}
-
-/* Kahn's algorithm over the live nodes without back edges; writes g->nodes. */
-static int topo_sort(struct seer_graph *g, const bool *live, struct seer_err *err)
-{
-    int n = g->n_nodes, n_live = 0, head = 0, tail = 0, n_edges = 0, rc = SEER_OK;
-    int *indeg = seer_calloc((size_t)n + 1, sizeof(int));
-    int *start = seer_calloc((size_t)n + 2, sizeof(int));
-    int *fill = seer_calloc((size_t)n + 1, sizeof(int));
-    int *edges = NULL;
-    struct seer_node **queue = seer_calloc((size_t)n + 1, sizeof(*queue));
-
-    if (!indeg || !start || !fill || !queue) {
-        rc = seer_errf(err, SEER_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (int j = 0; j < n; j++) {
-        struct seer_node *nd = g->nodes[j];
-        if (!live[j])
-            continue;
-        n_live++;
-        for (int i = 0; i < nd->n_in; i++) {
-            struct seer_node *p = nd->in[i] ? seer_value_of(nd->in[i])->producer : NULL;
-            if (p && !back_edge(nd, i)) {
-                indeg[j]++;
-                start[p->id + 1]++;
-                n_edges++;
-            }
-        }
-    }
-    for (int j = 0; j < n; j++)
-        start[j + 1] += start[j];
-    edges = seer_calloc((size_t)n_edges + 1, sizeof(int));
-    if (!edges) {
-        rc = seer_errf(err, SEER_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (int j = 0; j < n; j++) {
-        struct seer_node *nd = g->nodes[j];
-        if (!live[j])
-            continue;
-        for (int i = 0; i < nd->n_in; i++) {
-            struct seer_node *p = nd->in[i] ? seer_value_of(nd->in[i])->producer : NULL;
-            if (p && !back_edge(nd, i))
-                edges[start[p->id] + fill[p->id]++] = j;
-        }
-    }
-    for (int j = 0; j < n; j++)
-        if (live[j] && indeg[j] == 0)
-            queue[tail++] = g->nodes[j];
-    while (head < tail) {
-        struct seer_node *nd = queue[head++];
-        for (int e = start[nd->id]; e < start[nd->id + 1]; e++)
-            if (--indeg[edges[e]] == 0)
-                queue[tail++] = g->nodes[edges[e]];
-    }
-    if (tail != n_live) {
-        for (int j = 0; j < n; j++)
-            if (live[j] && indeg[j] > 0) {
-                rc = seer_errf(err, SEER_EFORMAT,
-                               "node '%s' is on a cycle that is not a loop "
-                               "(no NextIteration into a Merge closes it)",
-                               g->nodes[j]->name);
-                goto out;
-            }
-    }
-    memcpy(g->nodes, queue, (size_t)tail * sizeof(*queue));
-    g->n_nodes = tail;
-    for (int j = 0; j < tail; j++)
-        g->nodes[j]->id = j;
-out:
-    seer_free(indeg);
-    seer_free(start);
-    seer_free(fill);
-    seer_free(edges);
-    seer_free(queue);
-    return rc;
 }
 
 static int fold(struct seer_graph *g, struct seer_node *nd, const struct seer_op_info *info,
@@ -284,9 +172,9 @@ int seer__graph_prepare_dynamic(struct seer_graph *g, struct seer_err *err)
     live = seer_calloc((size_t)g->n_nodes + 1, sizeof(bool));
     if (!live)
         return seer_errf(err, SEER_ENOMEM, "out of memory");
-    rc = mark_live(g, live, err);
+    rc = seer__graph_mark_live(g, live, err);
     if (!rc)
-        rc = topo_sort(g, live, err);
+        rc = seer__graph_topo_sort(g, live, err);
     seer_free(live);
     if (rc)
         return rc;
@@ -322,9 +210,9 @@ int seer__graph_prepare_dynamic(struct seer_graph *g, struct seer_err *err)
     live = seer_calloc((size_t)g->n_nodes + 1, sizeof(bool));
     if (!live)
         return seer_errf(err, SEER_ENOMEM, "out of memory");
-    rc = mark_live(g, live, err);
+    rc = seer__graph_mark_live(g, live, err);
     if (!rc)
-        rc = topo_sort(g, live, err);
+        rc = seer__graph_topo_sort(g, live, err);
     seer_free(live);
     if (rc)
         return rc;
@@ -370,7 +258,7 @@ int seer__dyn_frames(const struct seer_graph *g, int *exec, int *out, int *paren
         for (int i = 0; i < nd->n_in; i++) {
             const struct seer_value *v = nd->in[i] ? seer_value_of(nd->in[i]) : NULL;
             int vf;
-            if (!v || v->kind == SEER_VALUE_CONST || back_edge(nd, i))
+            if (!v || v->kind == SEER_VALUE_CONST || seer__graph_back_edge(nd, i))
                 continue;
             vf = v->producer ? out[v->producer->id] : 0;
             if (f < 0) {
@@ -416,7 +304,7 @@ int seer__dyn_frames(const struct seer_graph *g, int *exec, int *out, int *paren
     for (int j = 0; j < n; j++) {
         const struct seer_node *nd = g->nodes[j];
         for (int i = 0; i < nd->n_in; i++)
-            if (back_edge(nd, i) && out[seer_value_of(nd->in[i])->producer->id] != exec[j]) {
+            if (seer__graph_back_edge(nd, i) && out[seer_value_of(nd->in[i])->producer->id] != exec[j]) {
                 rc = seer_errf(err, SEER_EFORMAT,
                                "node '%s': NextIteration from another loop "
                                "frame",

@@ -18,10 +18,11 @@
 #include "core/arena.h"
 #include "graph/dyn_int.h"
 #include "graph/passes.h"
+#include "graph/graph_int.h"
 #include "kernels/kernel.h"
 
 /* Marks the nodes reachable backwards from the outputs. */
-static int mark_live(struct seer_graph *g, bool *live, struct seer_err *err)
+int seer__graph_mark_live(struct seer_graph *g, bool *live, struct seer_err *err)
 {
     struct seer_node **stack = seer_calloc((size_t)g->n_nodes + 1, sizeof(*stack));
     int sp = 0;
@@ -49,17 +50,18 @@ static int mark_live(struct seer_graph *g, bool *live, struct seer_err *err)
     return SEER_OK;
 }
 
-/* Kahn's algorithm over the live nodes; writes the order into g->nodes. */
-static int topo_sort(struct seer_graph *g, const bool *live, struct seer_err *err)
+/* Kahn's algorithm over the live nodes, leaving out loop back edges (a static graph has
+ * none); writes the order into g->nodes. */
+int seer__graph_topo_sort(struct seer_graph *g, const bool *live, struct seer_err *err)
 {
-    int n = g->n_nodes, n_live = 0, head = 0, tail = 0, rc = SEER_OK;
+    int n = g->n_nodes, n_live = 0, head = 0, tail = 0, n_edges = 0, rc = SEER_OK;
     int *indeg = seer_calloc((size_t)n + 1, sizeof(int));
-    struct seer_node **queue = seer_calloc((size_t)n + 1, sizeof(*queue));
-    /* consumers: a CSR list of (producer node -> consumer node) edges */
     int *start = seer_calloc((size_t)n + 2, sizeof(int));
-    int n_edges = 0, *edges = NULL, *fill = NULL;
+    int *fill = seer_calloc((size_t)n + 1, sizeof(int));
+    int *edges = NULL;
+    struct seer_node **queue = seer_calloc((size_t)n + 1, sizeof(*queue));
 
-    if (!indeg || !queue || !start) {
+    if (!indeg || !start || !fill || !queue) {
         rc = seer_errf(err, SEER_ENOMEM, "out of memory");
         goto out;
     }
@@ -70,7 +72,7 @@ static int topo_sort(struct seer_graph *g, const bool *live, struct seer_err *er
         n_live++;
         for (int i = 0; i < nd->n_in; i++) {
             struct seer_node *p = nd->in[i] ? seer_value_of(nd->in[i])->producer : NULL;
-            if (p) {
+            if (p && !seer__graph_back_edge(nd, i)) {
                 indeg[j]++;
                 start[p->id + 1]++;
                 n_edges++;
@@ -80,8 +82,7 @@ static int topo_sort(struct seer_graph *g, const bool *live, struct seer_err *er
     for (int j = 0; j < n; j++)
         start[j + 1] += start[j];
     edges = seer_calloc((size_t)n_edges + 1, sizeof(int));
-    fill = seer_calloc((size_t)n + 1, sizeof(int));
-    if (!edges || !fill) {
+    if (!edges) {
         rc = seer_errf(err, SEER_ENOMEM, "out of memory");
         goto out;
     }
@@ -91,7 +92,7 @@ static int topo_sort(struct seer_graph *g, const bool *live, struct seer_err *er
             continue;
         for (int i = 0; i < nd->n_in; i++) {
             struct seer_node *p = nd->in[i] ? seer_value_of(nd->in[i])->producer : NULL;
-            if (p)
+            if (p && !seer__graph_back_edge(nd, i))
                 edges[start[p->id] + fill[p->id]++] = j;
         }
     }
@@ -107,21 +108,23 @@ static int topo_sort(struct seer_graph *g, const bool *live, struct seer_err *er
     if (tail != n_live) {
         for (int j = 0; j < n; j++)
             if (live[j] && indeg[j] > 0) {
-                rc = seer_errf(err, SEER_EFORMAT, "node '%s' is on a cycle", g->nodes[j]->name);
+                rc = seer_errf(err, SEER_EFORMAT,
+                               "node '%s' is on a cycle that is not a loop "
+                               "(no NextIteration into a Merge closes it)",
+                               g->nodes[j]->name);
                 goto out;
             }
     }
-    if (tail > 0) /* a graph of no nodes has no array (memcpy needs valid pointers) */
-        memcpy(g->nodes, queue, (size_t)tail * sizeof(*queue));
+    memcpy(g->nodes, queue, (size_t)tail * sizeof(*queue));
     g->n_nodes = tail;
     for (int j = 0; j < tail; j++)
         g->nodes[j]->id = j;
 out:
     seer_free(indeg);
-    seer_free(queue);
     seer_free(start);
-    seer_free(edges);
     seer_free(fill);
+    seer_free(edges);
+    seer_free(queue);
     return rc;
 }
 
@@ -176,9 +179,9 @@ static int prune_and_sort(struct seer_graph *g, struct seer_err *err)
 
     if (!live)
         return seer_errf(err, SEER_ENOMEM, "out of memory");
-    rc = mark_live(g, live, err);
+    rc = seer__graph_mark_live(g, live, err);
     if (!rc)
-        rc = topo_sort(g, live, err);
+        rc = seer__graph_topo_sort(g, live, err);
     seer_free(live);
     return rc;
 }
