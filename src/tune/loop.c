@@ -317,7 +317,8 @@ static int run_loop(struct seer__run *r, const char **final, char *msg, size_t m
     int rc = 0;
 
     for (;;) {
-        if (r->ctl && r->ctl->stop && *r->ctl->stop) {
+        if (r->ctl &&
+            ((r->ctl->stop && *r->ctl->stop) || (r->ctl->cancel && atomic_load(r->ctl->cancel)))) {
             *final = "CANCELLED";
             return cancel_running(r, err);
         }

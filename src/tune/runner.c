@@ -219,6 +219,11 @@ int seer__spawn(const struct seer__spawn *sp, pid_t *pid, int *out_fd, struct se
         prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
         signal(SIGPIPE, SIG_DFL);
+        /* A server blocks SIGTERM and friends in every thread (it waits for them with
+         * sigwait); the mask survives exec, and a trial must see the SIGTERM that stops it. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         if (dup2(nullfd, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(errfd, 2) < 0 ||
             (sp->cwd && chdir(sp->cwd)))
             e = errno;

@@ -13,6 +13,7 @@
 #define SEER_TUNE_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,9 @@ struct seer_tune_opts {
 struct seer_tune_ctl {
     volatile sig_atomic_t *stop; /* set to non-zero to stop: trials are killed, the study
                                     is CANCELLED and can be resumed */
+    atomic_int *cancel;          /* the same, for another thread to set (stop is only
+                                    for signal handlers: a plain write from another
+                                    thread would be a data race) */
     FILE *progress;              /* one line per finished trial */
 };
 
