@@ -26,6 +26,10 @@ static void usage(FILE *f)
                "  --tls-key FILE      PEM private key\n"
                "  --job-root DIR      batch jobs may read and write only here (repeatable;\n"
                "                      default: STATE/jobs)\n"
+               "  --tune-trainer NAME=COMMAND\n"
+               "                      a trainer tuning jobs may run (repeatable): a request\n"
+               "                      names it as trainingInput.pythonModule; COMMAND is run\n"
+               "                      by /bin/sh with the trial's --name=value arguments\n"
                "  --config FILE       the same settings as 'key = value' lines\n");
 }
 
@@ -66,6 +70,12 @@ static int set(struct seer_serve_opts *o, const char *key, const char *v)
             return 2;
         }
         o->job_roots[o->n_job_roots++] = v;
+    } else if (!strcmp(key, "tune-trainer")) {
+        if (o->n_tune_trainers >= (int)(sizeof(o->tune_trainers) / sizeof(o->tune_trainers[0]))) {
+            fprintf(stderr, "seer serve: too many tuning trainers\n");
+            return 2;
+        }
+        o->tune_trainers[o->n_tune_trainers++] = v;
     } else if (!strcmp(key, "port"))
         return (rc = parse_int(key, v, 0, 65535, &x)) ? rc : (o->port = (int)x, 0);
     else if (!strcmp(key, "threads"))

@@ -9,6 +9,7 @@
 #include "serve/http.h"
 #include "serve/jobs.h"
 #include "serve/serve.h"
+#include "serve/tune_jobs.h"
 
 /* Order matters only where patterns overlap: the first route whose pattern and method
  * match wins, so exact paths come before the catch-all static route. */
@@ -34,12 +35,14 @@ static const struct seer_route routes[] = {
     {"POST", "/v1/models/{}", ":predict", seer__h_predict, SEER_ROUTE_QUEUED},
     {"POST", "/v1/models/{}/versions/{}", ":predict", seer__h_predict, SEER_ROUTE_QUEUED},
     {"POST", "/v1/detect", NULL, seer__h_detect, SEER_ROUTE_QUEUED},
-    {"GET", "/v1/jobs", NULL, seer__h_jobs_list, 0},
-    {"POST", "/v1/jobs", NULL, seer__h_jobs_create, 0},
-    {"GET", "/v1/jobs/{}", NULL, seer__h_jobs_get, 0},
-    {"POST", "/v1/jobs/{}", ":cancel", seer__h_jobs_cancel, 0},
+    /* Batch and tuning jobs share /v1/jobs; h_tune.c sends each request to its kind. */
+    {"GET", "/v1/jobs", NULL, seer__h_jobs_any_list, 0},
+    {"POST", "/v1/jobs", NULL, seer__h_jobs_any_create, 0},
+    {"GET", "/v1/jobs/{}", NULL, seer__h_jobs_any_get, 0},
+    {"POST", "/v1/jobs/{}", ":cancel", seer__h_jobs_any_cancel, 0},
     {"GET", "/v1/jobs/{}/results", NULL, seer__h_jobs_results, 0},
     {"GET", "/jobs", NULL, seer__h_jobs_page, SEER_ROUTE_PAGE},
+    {"GET", "/tuning", NULL, seer__h_tuning_page, SEER_ROUTE_PAGE},
     {"GET", "/", NULL, seer__h_static, SEER_ROUTE_PAGE},
     {"GET", "/{}", NULL, seer__h_static, SEER_ROUTE_PAGE},
 };

@@ -27,6 +27,7 @@ struct seer_auth;
 struct seer_metrics;
 struct seer_infer;
 struct seer_jobs;
+struct seer_tune_jobs;
 
 #define SEER_SERVE_MAX_PARAMS  4
 #define SEER_SERVE_MAX_HEADERS 8
@@ -48,6 +49,8 @@ struct seer_serve_opts {
     const char *tls_key;
     const char *job_roots[16]; /* where batch jobs may read and write; none: state/jobs */
     int n_job_roots;
+    const char *tune_trainers[16]; /* "NAME=COMMAND": what tuning jobs may run */
+    int n_tune_trainers;
 };
 
 /* What a request carries, as the transport saw it. Strings are NUL-terminated and
@@ -116,8 +119,9 @@ struct seer_server {
     struct seer_metrics *metrics; /* may be NULL */
     struct seer_infer *infer;     /* the inference queue; NULL runs handlers inline */
     bool tls;
-    atomic_int in_flight;   /* requests between first byte and answer */
-    struct seer_jobs *jobs; /* batch jobs (jobs.h); NULL: the jobs API answers 422 */
+    atomic_int in_flight;        /* requests between first byte and answer */
+    struct seer_jobs *jobs;      /* batch jobs (jobs.h); NULL: the jobs API answers 422 */
+    struct seer_tune_jobs *tune; /* tuning jobs (tune_jobs.h); NULL: none */
 };
 
 /* ---- routes.c ---- */

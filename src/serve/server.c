@@ -33,6 +33,7 @@
 #include "serve/jobs.h"
 #include "serve/metrics.h"
 #include "serve/serve.h"
+#include "serve/tune_jobs.h"
 
 enum conn_state { ST_RECV, ST_QUEUED, ST_DONE };
 
@@ -557,6 +558,10 @@ int seer_serve_run(const struct seer_serve_opts *o, struct seer_err *err)
     rc = seer__jobs_start(srv, &srv->jobs, err);
     if (rc)
         goto out;
+    /* Tuning jobs: likewise, a study left running resumes now. */
+    rc = seer__tune_jobs_start(o, &srv->tune, err);
+    if (rc)
+        goto out;
 
     flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_ITC | MHD_USE_ERROR_LOG;
@@ -652,6 +657,8 @@ out:
      * finished and stays RUNNING for the next start. */
     seer__jobs_stop(srv->jobs);
     srv->jobs = NULL;
+    seer__tune_jobs_stop(srv->tune); /* kills the running trials; the study resumes later */
+    srv->tune = NULL;
     if (have_watcher) {
         watch_signal(true);
         pthread_join(wt, NULL);
