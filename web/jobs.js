@@ -202,12 +202,14 @@
       root = r.roots[0];
       $('root').textContent = root;
     }
+    // The list holds tuning studies too; they have their own page.
+    const jobs = r.jobs.filter((j) => j.predictionInput);
     const rows = $('rows');
     rows.textContent = '';
-    for (const j of r.jobs) rows.appendChild(row(j));
-    $('jobs').hidden = !r.jobs.length;
-    $('empty').hidden = !!r.jobs.length;
-    schedule(r.jobs.some((j) => ACTIVE.includes(j.state)) ? 1000 : 5000);
+    for (const j of jobs) rows.appendChild(row(j));
+    $('jobs').hidden = !jobs.length;
+    $('empty').hidden = !!jobs.length;
+    schedule(jobs.some((j) => ACTIVE.includes(j.state)) ? 1000 : 5000);
   }
 
   function schedule(ms) {
