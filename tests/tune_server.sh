@@ -131,7 +131,9 @@ else
 fi
 
 # --- a grid study from JSON -----------------------------------------------------------
-got=$(submit "$(study grid quad GRID_SEARCH 10 2 '0.1, 0.3, 0.5, 0.9' '"--offset=5"')")
+# The args carry shell syntax that must reach the trainer as plain text.
+evil="\"\$(touch $tmp/pwned1)\", \"; touch $tmp/pwned2\", \"\`touch $tmp/pwned3\`\""
+got=$(submit "$(study grid quad GRID_SEARCH 10 2 '0.1, 0.3, 0.5, 0.9' "\"--offset=5\", $evil")")
 if [ "$got" = 200 ] && jq -e '.jobId == "grid" and (.state == "QUEUED" or .state == "RUNNING")
         and .trainingInput.pythonModule == "quad" and .trainingOutput.isHyperparameterTuningJob
         and .user == "admin"' "$tmp/body" >/dev/null; then
@@ -154,6 +156,12 @@ if wait_for grid "SUCCEEDED FAILED" 60 && [ "$(state grid)" = SUCCEEDED ] &&
     ok grid_study_succeeds_with_training_output
 else
     bad grid_study_succeeds_with_training_output "$(cat "$tmp/job")"
+fi
+if [ -z "$(ls "$tmp"/pwned* 2>/dev/null)" ] &&
+    jq -e '.trainingInput.args[1] | startswith("$(touch ")' "$tmp/job" >/dev/null; then
+    ok args_never_reach_a_shell
+else
+    bad args_never_reach_a_shell "$(ls "$tmp"/pwned* 2>/dev/null) $(jq -c .trainingInput.args "$tmp/job")"
 fi
 # Trials run at the server's nice + 10, like batch jobs.
 snice=$(ps -o ni= -p "$pid" | tr -d ' ')
