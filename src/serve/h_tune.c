@@ -96,13 +96,12 @@ int seer__h_jobs_any_create(struct seer_req *rq, struct seer_resp *rs)
                          "trainingInput: required (a YAML body is a tuning job's config)");
     }
     if (!cJSON_GetObjectItemCaseSensitive(root, "trainingInput")) {
-        bool taken = cJSON_IsString(jid) && tune_has(rq, jid->valuestring);
-
+        rc =
+            cJSON_IsString(jid) && tune_has(rq, jid->valuestring)
+                ? seer_errf(&rq->err, SEER_EINVAL, "jobId: a job '%.128s' exists", jid->valuestring)
+                : SEER_OK;
         cJSON_Delete(root);
-        if (taken)
-            return seer_errf(&rq->err, SEER_EINVAL, "jobId: a job '%.128s' exists",
-                             jid->valuestring);
-        return seer__h_jobs_create(rq, rs); /* a batch job, or its error */
+        return rc ? rc : seer__h_jobs_create(rq, rs); /* a batch job, or its error */
     }
     if (!t) {
         rc = seer_errf(&rq->err, SEER_EUNSUPPORTED, "tuning jobs are not enabled here");
