@@ -64,8 +64,7 @@ printf 'tune-trainer = steady=sh %s/steady.sh\n' "$tmp" >"$tmp/seer.conf"
 start() {
     TUNE_T=$tmp "$SEER" serve --port 0 --bind 127.0.0.1 --models "$tmp/models" \
         --state "$tmp/state" --scan-ms 0 --config "$tmp/seer.conf" \
-        --tune-trainer "quad=sh $tmp/quad.sh" --tune-trainer "slow=sh $tmp/slow.sh" \
-        >>"$tmp/log" 2>&1 &
+        --tune-trainer "quad=sh $tmp/quad.sh" "$@" >>"$tmp/log" 2>&1 &
     pid=$!
     port=""
     for _ in $(seq 1 300); do
@@ -80,7 +79,7 @@ start() {
     base="http://127.0.0.1:$port"
     [ -n "$port" ]
 }
-if ! start; then
+if ! start --tune-trainer "slow=sh $tmp/slow.sh"; then
     bad server_starts "no 'listening on' line"
     cat "$tmp/log"
     finish
@@ -310,6 +309,7 @@ fi
 
 # --- kill -9 of the server in the middle of a study -----------------------------------
 submit "$(study resume steady GRID_SEARCH 6 1 '1, 2, 3, 4, 5, 6')" >/dev/null
+submit "$(study orphan slow GRID_SEARCH 2 1 '1, 2')" >/dev/null
 for _ in $(seq 1 100); do
     [ "$(cat "$tmp/steady.log" 2>/dev/null | grep -c '^end')" -ge 2 ] && break
     sleep 0.1
@@ -320,7 +320,7 @@ pid=""
 ended=$(grep -c '^end' "$tmp/steady.log")
 if [ "$ended" -lt 2 ] || [ "$ended" -ge 6 ]; then
     bad study_resumes_after_kill_9 "$ended trials had ended at the kill"
-elif ! start; then
+elif ! start; then # without the slow trainer now
     bad study_resumes_after_kill_9 "the server did not start again"
 elif wait_for resume "SUCCEEDED FAILED" 30 &&
     jq -e '.state == "SUCCEEDED" and .trainingOutput.completedTrialCount == "6"' "$tmp/job" \
@@ -329,6 +329,15 @@ elif wait_for resume "SUCCEEDED FAILED" 30 &&
     ok study_resumes_after_kill_9
 else
     bad study_resumes_after_kill_9 "$(cat "$tmp/steady.log" | tr '\n' ' ') $(cat "$tmp/job")"
+fi
+
+# Its trainer was taken off the list while it waited: it never runs.
+if wait_for orphan "CANCELLED FAILED SUCCEEDED" 10 && [ "$(state orphan)" = CANCELLED ] &&
+    jq -e '.errorMessage == "trainer '"'slow'"' is no longer on this server'"'"'s list"' \
+        "$tmp/job" >/dev/null && [ ! -f "$tmp/slow.pid.orphan.1" ]; then
+    ok study_of_a_removed_trainer_does_not_run
+else
+    bad study_of_a_removed_trainer_does_not_run "$(cat "$tmp/job")"
 fi
 
 got=$(code GET /tuning)

@@ -80,6 +80,7 @@ struct seer_tune_jobs {
 struct job_row {
     bool found;
     char user[MAX_NAME + 1];
+    char trainer[MAX_NAME + 1];
     bool cancel, done;
     char error[256];
 };
@@ -166,7 +167,8 @@ static int row_get(struct seer_tune_jobs *t, const char *id, struct job_row *r,
     sqlite3_stmt *st = NULL;
 
     memset(r, 0, sizeof(*r));
-    if (sqlite3_prepare_v2(t->db, "SELECT user, cancel, done, error FROM tune_jobs WHERE id = ?",
+    if (sqlite3_prepare_v2(t->db,
+                           "SELECT user, cancel, done, error, trainer FROM tune_jobs WHERE id = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(t, err);
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -179,6 +181,7 @@ static int row_get(struct seer_tune_jobs *t, const char *id, struct job_row *r,
         r->done = sqlite3_column_int(st, 2) != 0;
         if (e)
             snprintf(r->error, sizeof(r->error), "%s", (const char *)e);
+        snprintf(r->trainer, sizeof(r->trainer), "%s", (const char *)sqlite3_column_text(st, 4));
     }
     sqlite3_finalize(st);
     return SEER_OK;
@@ -299,6 +302,23 @@ static void run_one(struct seer_tune_jobs *t, const char *id)
     char state[STATE_MAX] = "", now[STATE_MAX] = "";
     int rc;
 
+    if (!row_get(t, id, &r, &e2) && r.found && !find_trainer(t, r.trainer)) {
+        /* The administrator took its trainer off the list since: it must not run again. A
+         * run whose stop is already set records it CANCELLED without starting a trial (and
+         * kills what a killed server may have left running). */
+        atomic_int stop = 1;
+        struct seer_tune_ctl now_ctl = {.cancel = &stop};
+
+        snprintf(err.msg, sizeof(err.msg), "trainer '%s' is no longer on this server's list",
+                 r.trainer);
+        seer_log_warn("tuning job %s: %s", id, err.msg);
+        (void)seer_tune_run(t->rdb, id, &now_ctl, NULL, &e2);
+        pthread_mutex_lock(&t->mu);
+        if (row_mark(t, id, -1, 1, err.msg, &e2))
+            seer_log_error("tuning job %s: %s", id, e2.msg);
+        pthread_mutex_unlock(&t->mu);
+        return;
+    }
     seer_log_info("tuning job %s: running", id);
     rc = seer_tune_run(t->rdb, id, &ctl, state, &err);
     pthread_mutex_lock(&t->mu);
