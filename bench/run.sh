@@ -19,19 +19,19 @@ trap 'rm -f "$out" "$big"' EXIT
 small=$shared/data/photos/dog.jpg
 
 # Thread waiting: libgomp (Seer's OpenMP, shared with oneDNN) and ONNX Runtime both spin
-# in their barriers by default. When the host's second vCPU is busy with another process,
-# spinning workers wait out a descheduled teammate at every barrier (2-thread runs became
-# several times slower than 1-thread ones; docs/speed.md). Unless BENCH_SPIN=1, both
-# runtimes block instead: Seer with OMP_WAIT_POLICY=passive, ONNX Runtime with
-# session.intra_op.allow_spinning=0.
-if [ "${BENCH_SPIN:-0}" = 1 ]; then
+# in their barriers by default, which is fastest on a quiet host. When the host's second
+# vCPU is busy with another process, spinning workers wait out a descheduled teammate at
+# every barrier and 2-thread runs become several times slower than 1-thread ones
+# (docs/speed.md); BENCH_SPIN=0 then measures both runtimes blocking instead: Seer with
+# OMP_WAIT_POLICY=passive, ONNX Runtime with session.intra_op.allow_spinning=0.
+if [ "${BENCH_SPIN:-1}" = 1 ]; then
     spin=1
 else
     spin=0
     OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
     export OMP_WAIT_POLICY
 fi
-echo "bench: thread waiting: $([ $spin = 1 ] && echo spinning || echo "blocking (OMP_WAIT_POLICY=$OMP_WAIT_POLICY, ORT allow_spinning=0)")"
+echo "bench: thread waiting: $([ $spin = 1 ] && echo "spinning (the runtimes' default)" || echo "blocking (OMP_WAIT_POLICY=$OMP_WAIT_POLICY, ORT allow_spinning=0)")"
 
 if [ ! -d bench/node_modules/onnxruntime-node ]; then
     echo "bench: installing the peers (npm, bench/package.json)"
