@@ -32,7 +32,7 @@ LIB       = $(BUILD)/libseer.a
 SEER_BIN  = $(BUILD)/seer
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all test check run bench bench-tune fuzz format format-check lint clean setup install
+.PHONY: all test test-tsan check run bench bench-tune fuzz format format-check lint clean setup install
 
 all: $(SEER_BIN) seer $(TESTS) $(REPLAYS)
 
@@ -79,6 +79,15 @@ setup:
 test check: setup
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@BUILD=$(BUILD) SAN=$(SAN) sh tools/run-tests.sh $(TESTS) $(REPLAYS)
+
+# ThreadSanitizer over the threaded pieces: thread pool, plans, batch pipeline, job
+# runners (STYLE.md §8). oneDNN is not instrumented: tools/tsan.supp.
+TSAN_TESTS = test_core test_graph test_batch test_tune_jobs
+test-tsan: setup
+	@$(MAKE) --no-print-directory -j$(JOBS) SAN=thread BUILD=build-tsan \
+		$(TSAN_TESTS:%=build-tsan/tests/%)
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/tools/tsan.supp halt_on_error=1" NO_SCRIPTS=1 \
+		sh tools/run-tests.sh $(TSAN_TESTS:%=build-tsan/tests/%)
 
 run: setup
 	@$(MAKE) --no-print-directory -j$(JOBS) all

@@ -27,7 +27,10 @@ run_one() {
 for t in "$@"; do
     run_one "$(basename "$t")" "$t"
 done
-for t in tests/*.sh; do
+# NO_SCRIPTS=1 runs the binaries only (the ThreadSanitizer pass).
+scripts=tests/*.sh
+[ -n "${NO_SCRIPTS:-}" ] && scripts=
+for t in $scripts; do
     [ -f "$t" ] || continue
     run_one "$(basename "$t")" env BUILD="${BUILD:-build}" sh "$t"
 done

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -55,7 +56,7 @@ struct run {
     struct slot *free_list, *ready_head, *ready_tail;
     size_t next_input;
     int decoders_left, workers_left;
-    bool stop;
+    atomic_bool stop; /* set under mu; workers also peek without it between photos */
     int rc; /* first fatal status (sink failure, ENOMEM) */
     struct seer_err err;
 

@@ -66,9 +66,12 @@ void seer__fused_store(float *y, const float *acc, int64_t n, const float *bias,
  * accumulate on x86-64; with separate multiply and add, whole models drift past the
  * 1e-4 goldens. Where the compiler can, the hot loops also get a clone built for CPUs
  * with FMA, picked at load time (an ifunc, i.e. __builtin_cpu_supports); without it
- * fmaf() is a libm call: slower, same bits.
+ * fmaf() is a libm call: slower, same bits. ThreadSanitizer builds go without the clones:
+ * its runtime is not ready when the loader resolves an ifunc, and the process dies
+ * before main.
  */
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute)
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute) &&                  \
+    !defined(__SANITIZE_THREAD__)
 #if __has_attribute(target_clones)
 #define SEER__FMA_CLONES __attribute__((target_clones("fma", "default")))
 #endif
