@@ -46,6 +46,7 @@
 #include "core/threadpool.h"
 #include "graph/dyn_int.h"
 #include "graph/dynrt.h"
+#include "graph/graph_int.h"
 #include "graph/plan_int.h"
 #include "kernels/kernel.h"
 
@@ -353,16 +354,6 @@ static int cleanup(struct run *r, struct finst *f)
 
 /* ---- running one node ---- */
 
-static bool known(const struct seer_tensor *t)
-{
-    if (t->ndim < 0)
-        return false;
-    for (int i = 0; i < t->ndim; i++)
-        if (t->dims[i] < 0)
-            return false;
-    return true;
-}
-
 /* Ops whose output is their first input under another name or shape. */
 static bool aliases(enum seer_op op)
 {
@@ -408,7 +399,7 @@ static int run_kernel(struct run *r, const struct seer_node *nd)
         return rc;
     }
     for (int k = 0; k < nd->n_out; k++) {
-        if (!known(r->outt[k]))
+        if (!seer__tensor_is_known(r->outt[k]))
             return seer_errf(r->err, SEER_EFORMAT, "node '%s' (%s): output %d has no shape",
                              nd->name, info->name, k);
         if (seer_tensor_numel(r->outt[k]) > lim.max_elements)

@@ -50,16 +50,6 @@ bool seer__op_is_control(enum seer_op op)
     }
 }
 
-static bool known(const struct seer_tensor *t)
-{
-    if (t->ndim < 0)
-        return false;
-    for (int i = 0; i < t->ndim; i++)
-        if (t->dims[i] < 0)
-            return false;
-    return true;
-}
-
 bool seer__graph_is_dynamic(const struct seer_graph *g)
 {
     for (int j = 0; j < g->n_nodes; j++) {
@@ -68,39 +58,9 @@ bool seer__graph_is_dynamic(const struct seer_graph *g)
             return true;
     }
     for (int i = 0; i < g->n_values; i++)
-        if (!known(&g->values[i]->t))
+        if (!seer__tensor_is_known(&g->values[i]->t))
             return true;
     return false;
-}
-
-static int fold(struct seer_graph *g, struct seer_node *nd, const struct seer_op_info *info,
-                struct seer_err *err)
-{
-    struct seer_kctx k = {0, 1, NULL, 0};
-    void *scratch = NULL;
-
-    for (int i = 0; i < nd->n_out; i++) {
-        size_t n;
-        if (!seer_tensor_nbytes(nd->out[i], &n))
-            return seer_errf(err, SEER_ELIMIT, "node '%s': output %d is too large", nd->name, i);
-        nd->out[i]->data = seer_arena_alloc(g->arena, n ? n : 1);
-        if (!nd->out[i]->data)
-            return seer_errf(err, SEER_ENOMEM, "out of memory folding '%s'", nd->name);
-    }
-    if (info->scratch && (k.scratch_bytes = info->scratch(nd))) {
-        scratch = seer_malloc(k.scratch_bytes);
-        if (!scratch)
-            return seer_errf(err, SEER_ENOMEM, "out of memory folding '%s'", nd->name);
-        k.scratch = scratch;
-    }
-    info->ref(&k, nd);
-    seer_free(scratch);
-    for (int i = 0; i < nd->n_out; i++) {
-        struct seer_value *v = seer_value_of(nd->out[i]);
-        v->kind = SEER_VALUE_CONST;
-        v->producer = NULL;
-    }
-    return SEER_OK;
 }
 
 /* Shape inference and folding for one node; *folded when it became constants. */
@@ -121,7 +81,7 @@ static int infer_node(struct seer_graph *g, struct seer_node *nd, const struct s
             continue;
         if (v->kind == SEER_VALUE_ACT && !v->producer)
             return seer_errf(err, SEER_EFORMAT, "node '%s': input %d has no producer", nd->name, i);
-        all_known = all_known && known(&v->t);
+        all_known = all_known && seer__tensor_is_known(&v->t);
         all_const = all_const && v->kind == SEER_VALUE_CONST;
         missing_data = missing_data || !v->t.data;
     }
@@ -140,7 +100,7 @@ static int infer_node(struct seer_graph *g, struct seer_node *nd, const struct s
     }
     for (int i = 0; i < nd->n_out; i++) {
         size_t n;
-        if (!known(nd->out[i])) {
+        if (!seer__tensor_is_known(nd->out[i])) {
             nd->out[i]->ndim = -1;
             return SEER_OK;
         }
@@ -153,7 +113,7 @@ static int infer_node(struct seer_graph *g, struct seer_node *nd, const struct s
     if (all_const ||
         ((nd->op == SEER_OP_SHAPE || nd->op == SEER_OP_SIZE || nd->op == SEER_OP_RANK) &&
          !maybe_dead[seer_value_of(nd->in[0])->id])) {
-        rc = fold(g, nd, info, err);
+        rc = seer__graph_fold_node(g, nd, info, err);
         *folded = rc == SEER_OK;
     }
     return rc;
@@ -162,20 +122,14 @@ static int infer_node(struct seer_graph *g, struct seer_node *nd, const struct s
 int seer__graph_prepare_dynamic(struct seer_graph *g, struct seer_err *err)
 {
     struct seer_limits lim = seer_limits_default(NULL);
-    bool *live = NULL, *maybe_dead = NULL;
+    bool *maybe_dead = NULL;
     int *exec = NULL, *outf = NULL, *parent = NULL, n_frames, kept = 0, rc;
 
     if (g->prepared)
         return SEER_OK;
     if (g->n_outputs == 0)
         return seer_errf(err, SEER_EFORMAT, "the graph has no outputs");
-    live = seer_calloc((size_t)g->n_nodes + 1, sizeof(bool));
-    if (!live)
-        return seer_errf(err, SEER_ENOMEM, "out of memory");
-    rc = seer__graph_mark_live(g, live, err);
-    if (!rc)
-        rc = seer__graph_topo_sort(g, live, err);
-    seer_free(live);
+    rc = seer__graph_prune_and_sort(g, err);
     if (rc)
         return rc;
     /* Made values are unknown until inferred (and back edges are read before then). */
@@ -207,13 +161,7 @@ int seer__graph_prepare_dynamic(struct seer_graph *g, struct seer_err *err)
     seer_free(maybe_dead);
     g->n_nodes = kept;
     /* Folding can leave producers without consumers; drop them and sort again. */
-    live = seer_calloc((size_t)g->n_nodes + 1, sizeof(bool));
-    if (!live)
-        return seer_errf(err, SEER_ENOMEM, "out of memory");
-    rc = seer__graph_mark_live(g, live, err);
-    if (!rc)
-        rc = seer__graph_topo_sort(g, live, err);
-    seer_free(live);
+    rc = seer__graph_prune_and_sort(g, err);
     if (rc)
         return rc;
     exec = seer_calloc((size_t)g->n_nodes + 1, sizeof(int));
@@ -228,14 +176,7 @@ int seer__graph_prepare_dynamic(struct seer_graph *g, struct seer_err *err)
     seer_free(parent);
     if (rc)
         return rc;
-    for (int i = 0; i < g->n_values; i++)
-        g->values[i]->n_uses = 0;
-    for (int j = 0; j < g->n_nodes; j++)
-        for (int i = 0; i < g->nodes[j]->n_in; i++)
-            if (g->nodes[j]->in[i])
-                seer_value_of(g->nodes[j]->in[i])->n_uses++;
-    for (int i = 0; i < g->n_outputs; i++)
-        g->outputs[i]->n_uses++;
+    seer__graph_count_uses(g);
     g->prepared = true;
     return SEER_OK;
 }

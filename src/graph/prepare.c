@@ -136,30 +136,25 @@ static bool all_inputs_const(const struct seer_node *nd)
     return true;
 }
 
-/* Runs a node whose inputs are all constant and turns its outputs into constants. */
-static int fold(struct seer_graph *g, struct seer_node *nd, const struct seer_op_info *info,
-                const struct seer_limits *lim, struct seer_err *err)
+int seer__graph_fold_node(struct seer_graph *g, struct seer_node *nd,
+                          const struct seer_op_info *info, struct seer_err *err)
 {
     struct seer_kctx k = {0, 1, NULL, 0};
     void *scratch = NULL;
 
     for (int i = 0; i < nd->n_out; i++) {
         size_t n;
-        if (!seer_tensor_nbytes(nd->out[i], &n) ||
-            seer_tensor_numel(nd->out[i]) > lim->max_elements)
+        if (!seer_tensor_nbytes(nd->out[i], &n))
             return seer_errf(err, SEER_ELIMIT, "node '%s': output %d is too large", nd->name, i);
         nd->out[i]->data = seer_arena_alloc(g->arena, n ? n : 1);
         if (!nd->out[i]->data)
             return seer_errf(err, SEER_ENOMEM, "out of memory folding '%s'", nd->name);
     }
-    if (info->scratch) {
-        k.scratch_bytes = info->scratch(nd);
-        if (k.scratch_bytes) {
-            scratch = seer_malloc(k.scratch_bytes);
-            if (!scratch)
-                return seer_errf(err, SEER_ENOMEM, "out of memory folding '%s'", nd->name);
-            k.scratch = scratch;
-        }
+    if (info->scratch && (k.scratch_bytes = info->scratch(nd))) {
+        scratch = seer_malloc(k.scratch_bytes);
+        if (!scratch)
+            return seer_errf(err, SEER_ENOMEM, "out of memory folding '%s'", nd->name);
+        k.scratch = scratch;
     }
     info->ref(&k, nd);
     seer_free(scratch);
@@ -171,8 +166,7 @@ static int fold(struct seer_graph *g, struct seer_node *nd, const struct seer_op
     return SEER_OK;
 }
 
-/* Keeps the nodes the outputs need, in topological order. */
-static int prune_and_sort(struct seer_graph *g, struct seer_err *err)
+int seer__graph_prune_and_sort(struct seer_graph *g, struct seer_err *err)
 {
     bool *live = seer_calloc((size_t)g->n_nodes + 1, sizeof(bool));
     int rc;
@@ -184,6 +178,18 @@ static int prune_and_sort(struct seer_graph *g, struct seer_err *err)
         rc = seer__graph_topo_sort(g, live, err);
     seer_free(live);
     return rc;
+}
+
+void seer__graph_count_uses(struct seer_graph *g)
+{
+    for (int i = 0; i < g->n_values; i++)
+        g->values[i]->n_uses = 0;
+    for (int j = 0; j < g->n_nodes; j++)
+        for (int i = 0; i < g->nodes[j]->n_in; i++)
+            if (g->nodes[j]->in[i])
+                seer_value_of(g->nodes[j]->in[i])->n_uses++;
+    for (int i = 0; i < g->n_outputs; i++)
+        g->outputs[i]->n_uses++;
 }
 
 /* Infers every node's output shapes in order and folds the nodes whose inputs are all
@@ -218,7 +224,7 @@ static int infer(struct seer_graph *g, const struct seer_limits *lim, struct see
                                  i);
         }
         if (all_inputs_const(nd)) {
-            rc = fold(g, nd, info, lim, err);
+            rc = seer__graph_fold_node(g, nd, info, err);
             if (rc)
                 return rc;
             continue; /* folded: drop the node */
@@ -232,7 +238,7 @@ static int infer(struct seer_graph *g, const struct seer_limits *lim, struct see
 
 static int reinfer(struct seer_graph *g, const struct seer_limits *lim, struct seer_err *err)
 {
-    int rc = prune_and_sort(g, err);
+    int rc = seer__graph_prune_and_sort(g, err);
 
     return rc ? rc : infer(g, lim, err);
 }
@@ -255,7 +261,7 @@ int seer__graph_prepare(struct seer_graph *g, unsigned passes, struct seer_err *
         return seer__graph_prepare_dynamic(g, err);
     if (g->n_outputs == 0)
         return seer_errf(err, SEER_EFORMAT, "the graph has no outputs");
-    rc = prune_and_sort(g, err);
+    rc = seer__graph_prune_and_sort(g, err);
     if (!rc)
         rc = infer(g, &lim, err);
     /* The passes need shapes, folded constants and no dead readers; what a pass changes
@@ -273,14 +279,7 @@ int seer__graph_prepare(struct seer_graph *g, unsigned passes, struct seer_err *
     if (rc)
         return rc;
 
-    for (int i = 0; i < g->n_values; i++)
-        g->values[i]->n_uses = 0;
-    for (int j = 0; j < g->n_nodes; j++)
-        for (int i = 0; i < g->nodes[j]->n_in; i++)
-            if (g->nodes[j]->in[i])
-                seer_value_of(g->nodes[j]->in[i])->n_uses++;
-    for (int i = 0; i < g->n_outputs; i++)
-        g->outputs[i]->n_uses++;
+    seer__graph_count_uses(g);
     g->prepared = true;
     return SEER_OK;
 }
