@@ -119,6 +119,29 @@ enum seer_op {
     SEER_OP_REDUCE_MAX,      /* in: x, axes; attrs.keep_dims */
     SEER_OP_REDUCE_PROD,     /* in: x, axes; attrs.keep_dims */
     SEER_OP_REDUCE_ALL,      /* in: x (bool), axes; attrs.keep_dims */
+    /* more TensorFlow ops (Faster R-CNN, R-FCN and the atrous Inception-ResNet exports) */
+    SEER_OP_MATMUL,          /* MatMul, BatchMatMul(V2): in: a [...,M,K], b [...,K,N] with
+                              * broadcast batch dims; attrs.adj_x/adj_y transpose the last two */
+    SEER_OP_SPACE_TO_BATCH_ND, /* in: x, block_shape [M], paddings [M,2] */
+    SEER_OP_BATCH_TO_SPACE_ND, /* in: x, block_shape [M], crops [M,2] */
+    SEER_OP_GREATER_EQUAL,   /* output bool, broadcasting */
+    SEER_OP_LESS_EQUAL,
+    SEER_OP_NOT_EQUAL,
+    SEER_OP_POW,             /* broadcasting */
+    SEER_OP_NEG,             /* elementwise unary */
+    SEER_OP_ABS,
+    SEER_OP_LOG,
+    SEER_OP_SQUARE,
+    SEER_OP_RSQRT,
+    SEER_OP_CEIL,
+    SEER_OP_FLOOR,
+    SEER_OP_ROUND,           /* half to even, as TensorFlow's Round */
+    SEER_OP_REDUCE_SUM,      /* in: x, axes; attrs.keep_dims */
+    SEER_OP_REDUCE_MIN,      /* in: x, axes; attrs.keep_dims */
+    SEER_OP_ARGMAX,          /* in: x, axis (scalar); out: attrs.dtype (int32/int64) */
+    SEER_OP_ARGMIN,
+    SEER_OP_CLIP_BY_VALUE,   /* in: t, min, max (scalars or t's shape) */
+    SEER_OP_ONE_HOT,         /* in: indices, depth, on, off; attrs.axis (-1: last) */
     SEER_OP_COUNT,
 };
 
@@ -206,6 +229,7 @@ struct seer_attrs {
     int32_t frame;            /* Enter: its loop frame (importers number frames from 1) */
     bool is_constant;         /* Enter: a loop invariant, seen by every iteration */
     bool dynamic_size;        /* TensorArrayV3: may grow past its initial size */
+    bool adj_x, adj_y;        /* MatMul: transpose the last two dims of in[0] / in[1] */
 };
 
 enum seer_value_kind {

@@ -41,6 +41,10 @@ enum fam {
     F_CROP,
     F_GATHER1, /* Gather: axis 0 */
     F_TWO_OUT, /* Switch: two outputs */
+    F_MATMUL,  /* MatMul: transpose_a, transpose_b */
+    F_BMM,     /* BatchMatMul, BatchMatMulV2: adj_x, adj_y */
+    F_ARG,     /* ArgMax, ArgMin: output_type (default int64) */
+    F_ONE_HOT, /* OneHot: axis (default -1) */
 };
 
 static const struct {
@@ -116,6 +120,30 @@ static const struct {
     {"CropAndResize", SEER_OP_CROP_AND_RESIZE, F_CROP, 4},
     {"NonMaxSuppressionV2", SEER_OP_NMS, F_PLAIN, 4},
     {"NonMaxSuppressionV3", SEER_OP_NMS, F_PLAIN, 5},
+    /* Faster R-CNN / R-FCN second stages and the atrous Inception-ResNet backbone */
+    {"MatMul", SEER_OP_MATMUL, F_MATMUL, 2},
+    {"BatchMatMul", SEER_OP_MATMUL, F_BMM, 2},
+    {"BatchMatMulV2", SEER_OP_MATMUL, F_BMM, 2},
+    {"SpaceToBatchND", SEER_OP_SPACE_TO_BATCH_ND, F_PLAIN, 3},
+    {"BatchToSpaceND", SEER_OP_BATCH_TO_SPACE_ND, F_PLAIN, 3},
+    {"GreaterEqual", SEER_OP_GREATER_EQUAL, F_PLAIN, 2},
+    {"LessEqual", SEER_OP_LESS_EQUAL, F_PLAIN, 2},
+    {"NotEqual", SEER_OP_NOT_EQUAL, F_PLAIN, 2},
+    {"Pow", SEER_OP_POW, F_PLAIN, 2},
+    {"Neg", SEER_OP_NEG, F_PLAIN, 1},
+    {"Abs", SEER_OP_ABS, F_PLAIN, 1},
+    {"Log", SEER_OP_LOG, F_PLAIN, 1},
+    {"Square", SEER_OP_SQUARE, F_PLAIN, 1},
+    {"Rsqrt", SEER_OP_RSQRT, F_PLAIN, 1},
+    {"Ceil", SEER_OP_CEIL, F_PLAIN, 1},
+    {"Floor", SEER_OP_FLOOR, F_PLAIN, 1},
+    {"Round", SEER_OP_ROUND, F_PLAIN, 1},
+    {"Sum", SEER_OP_REDUCE_SUM, F_MEAN, 2},
+    {"Min", SEER_OP_REDUCE_MIN, F_MEAN, 2},
+    {"ArgMax", SEER_OP_ARGMAX, F_ARG, 2},
+    {"ArgMin", SEER_OP_ARGMIN, F_ARG, 2},
+    {"ClipByValue", SEER_OP_CLIP_BY_VALUE, F_PLAIN, 3},
+    {"OneHot", SEER_OP_ONE_HOT, F_ONE_HOT, 4},
     /* TensorFlow 1 control flow and TensorArrays (run by the dataflow interpreter) */
     {"Enter", SEER_OP_ENTER, F_ENTER, 1},
     {"Exit", SEER_OP_EXIT, F_PLAIN, 1},
@@ -578,6 +606,14 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
                              nd->name, nd->op);
         return attr_float(nd, "extrapolation_value", 0.0f, &a->alpha, err);
     case F_GATHER1: o->zero_axis = true; return SEER_OK;
+    case F_MATMUL:
+        rc = attr_bool(nd, "transpose_a", false, &a->adj_x, err);
+        return rc ? rc : attr_bool(nd, "transpose_b", false, &a->adj_y, err);
+    case F_BMM:
+        rc = attr_bool(nd, "adj_x", false, &a->adj_x, err);
+        return rc ? rc : attr_bool(nd, "adj_y", false, &a->adj_y, err);
+    case F_ARG: return attr_dtype(nd, "output_type", SEER__TF_DT_INT64, tfjs, &a->dtype, err);
+    case F_ONE_HOT: return attr_i32(nd, "axis", -1, &a->axis, err);
     case F_PAD:
     case F_PLAIN: return SEER_OK;
     }

@@ -88,7 +88,28 @@
     X(SQRT, sqrt, "Sqrt", true)                                                          \
     X(REDUCE_MAX, reduce_max, "Max", true)                                               \
     X(REDUCE_PROD, reduce_prod, "Prod", true)                                            \
-    X(REDUCE_ALL, reduce_all, "All", true)
+    X(REDUCE_ALL, reduce_all, "All", true)                                               \
+    X(MATMUL, matmul, "BatchMatMulV2", true)                                             \
+    X(SPACE_TO_BATCH_ND, space_to_batch_nd, "SpaceToBatchND", true)                      \
+    X(BATCH_TO_SPACE_ND, batch_to_space_nd, "BatchToSpaceND", true)                      \
+    X(GREATER_EQUAL, greater_equal, "GreaterEqual", true)                                \
+    X(LESS_EQUAL, less_equal, "LessEqual", true)                                         \
+    X(NOT_EQUAL, not_equal, "NotEqual", true)                                            \
+    X(POW, pow, "Pow", true)                                                             \
+    X(NEG, neg, "Neg", true)                                                             \
+    X(ABS, abs, "Abs", true)                                                             \
+    X(LOG, log, "Log", true)                                                             \
+    X(SQUARE, square, "Square", true)                                                    \
+    X(RSQRT, rsqrt, "Rsqrt", true)                                                       \
+    X(CEIL, ceil, "Ceil", true)                                                          \
+    X(FLOOR, floor, "Floor", true)                                                       \
+    X(ROUND, round, "Round", true)                                                       \
+    X(REDUCE_SUM, reduce_sum, "Sum", true)                                               \
+    X(REDUCE_MIN, reduce_min, "Min", true)                                               \
+    X(ARGMAX, argmax, "ArgMax", true)                                                    \
+    X(ARGMIN, argmin, "ArgMin", true)                                                    \
+    X(CLIP_BY_VALUE, clip_by_value, "ClipByValue", true)                                 \
+    X(ONE_HOT, one_hot, "OneHot", true)
 
 #define DECL(E, f, n, par) SEER_DECLARE_OP(f);
 OPS(DECL)

@@ -1,6 +1,7 @@
 /*
  * Reference elementwise binary ops with NumPy/TensorFlow broadcasting: Add, Sub, Mul,
- * RealDiv, FloorDiv, FloorMod, Maximum, Minimum, Equal, Less, Greater.
+ * RealDiv, FloorDiv, FloorMod, Maximum, Minimum, Equal, Less, Greater, GreaterEqual,
+ * LessEqual, NotEqual and Pow (float32 only: powf, as TensorFlow's std::pow functor).
  *
  * The kernel coalesces the broadcast into as few dims as possible (dropping size-1 dims
  * and merging neighbours whose strides line up in both inputs), then walks the output in
@@ -112,6 +113,10 @@ RUN(f32_min, float, float, fmin_nan(u, v))
 RUN(f32_eq, float, uint8_t, u == v)
 RUN(f32_lt, float, uint8_t, u < v)
 RUN(f32_gt, float, uint8_t, u > v)
+RUN(f32_ge, float, uint8_t, u >= v)
+RUN(f32_le, float, uint8_t, u <= v)
+RUN(f32_ne, float, uint8_t, u != v)
+RUN(f32_pow, float, float, powf(u, v))
 
 /* Integer helpers for type T with unsigned twin UT. Division follows the header comment:
  * x / 0 is 0 and x / -1 is the wrapped negation (the one case where C's / overflows). */
@@ -155,7 +160,10 @@ INT_HELPERS(i64, int64_t, uint64_t)
     RUN(S##_min, T, T, v < u ? v : u)                                                              \
     RUN(S##_eq, T, uint8_t, u == v)                                                                \
     RUN(S##_lt, T, uint8_t, u < v)                                                                 \
-    RUN(S##_gt, T, uint8_t, u > v)
+    RUN(S##_gt, T, uint8_t, u > v)                                                                 \
+    RUN(S##_ge, T, uint8_t, u >= v)                                                                \
+    RUN(S##_le, T, uint8_t, u <= v)                                                                \
+    RUN(S##_ne, T, uint8_t, u != v)
 
 INT_RUNS(i32, int32_t, uint32_t)
 INT_RUNS(i64, int64_t, uint64_t)
@@ -164,6 +172,9 @@ INT_RUNS(i64, int64_t, uint64_t)
 RUN(u8_eq, uint8_t, uint8_t, u == v)
 RUN(u8_lt, uint8_t, uint8_t, u < v)
 RUN(u8_gt, uint8_t, uint8_t, u > v)
+RUN(u8_ge, uint8_t, uint8_t, u >= v)
+RUN(u8_le, uint8_t, uint8_t, u <= v)
+RUN(u8_ne, uint8_t, uint8_t, u != v)
 
 enum { D_F32, D_I32, D_I64, D_U8, D_BOOL, N_D };
 
@@ -185,6 +196,10 @@ static const struct binop binops[] = {
     {SEER_OP_EQUAL, true, {f32_eq, i32_eq, i64_eq, u8_eq, u8_eq}},
     {SEER_OP_LESS, true, {f32_lt, i32_lt, i64_lt, u8_lt, NULL}},
     {SEER_OP_GREATER, true, {f32_gt, i32_gt, i64_gt, u8_gt, NULL}},
+    {SEER_OP_GREATER_EQUAL, true, {f32_ge, i32_ge, i64_ge, u8_ge, NULL}},
+    {SEER_OP_LESS_EQUAL, true, {f32_le, i32_le, i64_le, u8_le, NULL}},
+    {SEER_OP_NOT_EQUAL, true, {f32_ne, i32_ne, i64_ne, u8_ne, u8_ne}},
+    {SEER_OP_POW, false, {f32_pow, NULL, NULL, NULL, NULL}},
 };
 
 static int dtype_slot(enum seer_dtype dt)
@@ -355,3 +370,7 @@ BINARY_OP(minimum)
 BINARY_OP(equal)
 BINARY_OP(less)
 BINARY_OP(greater)
+BINARY_OP(greater_equal)
+BINARY_OP(less_equal)
+BINARY_OP(not_equal)
+BINARY_OP(pow)

@@ -1,9 +1,11 @@
 /*
- * Reference Max, Prod and All over the axes in in[1] (int32/int64 scalar or vector,
- * negative axes allowed, duplicates refused as TensorFlow does), attrs.keep_dims.
- * Max and Prod take float32 or int32; All takes bool. An empty reduction gives the
- * identity of the op, as TensorFlow's: the lowest value for Max (-inf for float), 1 for
- * Prod, true for All. Max propagates NaN, like TensorFlow's CPU kernels.
+ * Reference Max, Min, Sum, Prod and All over the axes in in[1] (int32/int64 scalar or
+ * vector, negative axes allowed, duplicates refused as TensorFlow does), attrs.keep_dims.
+ * Max, Min, Sum and Prod take float32 or int32; All takes bool. An empty reduction gives
+ * the identity of the op, as TensorFlow's: the lowest value for Max (-inf for float), the
+ * highest for Min (+inf), 0 for Sum, 1 for Prod, true for All. Max and Min propagate NaN,
+ * like TensorFlow's CPU kernels. A float Sum accumulates in double and rounds once, so the
+ * result is the same whatever the split across workers; integer sums wrap.
  */
 #include <math.h>
 #include <stdint.h>
@@ -111,7 +113,7 @@ static int64_t offset_of(const struct rwalk *w, int64_t j)
     return off;
 }
 
-enum rop { R_MAX, R_PROD, R_ALL };
+enum rop { R_MAX, R_PROD, R_ALL, R_SUM, R_MIN };
 
 static void kref_reduce(const struct seer_kctx *k, const struct seer_node *nd, enum rop op)
 {
@@ -131,6 +133,21 @@ static void kref_reduce(const struct seer_kctx *k, const struct seer_node *nd, e
             for (int64_t j = 0; j < w.count && acc; j++)
                 acc = ((const uint8_t *)x->data)[b + offset_of(&w, j)] != 0;
             ((uint8_t *)nd->out[0]->data)[o] = acc;
+        } else if (x->dtype == SEER_DTYPE_F32 && op == R_SUM) {
+            const float *xv = x->data;
+            double acc = 0.0;
+            for (int64_t j = 0; j < w.count; j++)
+                acc += xv[b + offset_of(&w, j)];
+            ((float *)nd->out[0]->data)[o] = (float)acc;
+        } else if (x->dtype == SEER_DTYPE_F32 && op == R_MIN) {
+            const float *xv = x->data;
+            float acc = INFINITY;
+            for (int64_t j = 0; j < w.count; j++) {
+                float v = xv[b + offset_of(&w, j)];
+                if (isnan(v) || v < acc)
+                    acc = isnan(acc) ? acc : v;
+            }
+            ((float *)nd->out[0]->data)[o] = acc;
         } else if (x->dtype == SEER_DTYPE_F32) {
             const float *xv = x->data;
             float acc = op == R_MAX ? -INFINITY : 1.0f;
@@ -144,11 +161,18 @@ static void kref_reduce(const struct seer_kctx *k, const struct seer_node *nd, e
             ((float *)nd->out[0]->data)[o] = acc;
         } else {
             const int32_t *xv = x->data;
-            int32_t acc = op == R_MAX ? INT32_MIN : 1;
+            int32_t acc = op == R_MAX ? INT32_MIN : op == R_MIN ? INT32_MAX : op == R_SUM ? 0 : 1;
             for (int64_t j = 0; j < w.count; j++) {
                 int32_t v = xv[b + offset_of(&w, j)];
-                /* Wrapping product, as the hardware gives TensorFlow. */
-                acc = op == R_PROD ? (int32_t)((uint32_t)acc * (uint32_t)v) : v > acc ? v : acc;
+                /* Wrapping sum and product, as the hardware gives TensorFlow. */
+                if (op == R_PROD)
+                    acc = (int32_t)((uint32_t)acc * (uint32_t)v);
+                else if (op == R_SUM)
+                    acc = (int32_t)((uint32_t)acc + (uint32_t)v);
+                else if (op == R_MIN)
+                    acc = v < acc ? v : acc;
+                else
+                    acc = v > acc ? v : acc;
             }
             ((int32_t *)nd->out[0]->data)[o] = acc;
         }
@@ -183,4 +207,24 @@ int seer_shape_reduce_all(struct seer_node *nd, struct seer_err *err)
 void seer_kref_reduce_all(const struct seer_kctx *k, const struct seer_node *nd)
 {
     kref_reduce(k, nd, R_ALL);
+}
+
+int seer_shape_reduce_sum(struct seer_node *nd, struct seer_err *err)
+{
+    return shape_reduce(nd, false, err);
+}
+
+void seer_kref_reduce_sum(const struct seer_kctx *k, const struct seer_node *nd)
+{
+    kref_reduce(k, nd, R_SUM);
+}
+
+int seer_shape_reduce_min(struct seer_node *nd, struct seer_err *err)
+{
+    return shape_reduce(nd, false, err);
+}
+
+void seer_kref_reduce_min(const struct seer_kctx *k, const struct seer_node *nd)
+{
+    kref_reduce(k, nd, R_MIN);
 }
