@@ -6,15 +6,8 @@
 # Prints "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-SEER=${SEER_BIN:-./$BUILD/seer} # SEER_BIN: test another binary
-SHARED=${SEER_SHARED:-../shared}
+. tests/lib/server.sh
 DOG=$SHARED/data/photos/dog.jpg
-pass=0 fail=0 skip=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "    $2"; }
-skipped() { skip=$((skip + 1)); echo "skip $1"; echo "    SKIP: $2"; }
-finish() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ]; exit $?; }
 
 for tool in curl jq; do
     if ! command -v $tool >/dev/null 2>&1; then
@@ -27,13 +20,7 @@ if [ ! -x "$SEER" ]; then
     finish
 fi
 
-tmp=$(mktemp -d /tmp/seer-serve-test.XXXXXX)
-pid=""
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+srv_tmpdir serve-test
 
 mkdir -p "$tmp/models"
 have_model=0
@@ -43,27 +30,16 @@ if [ -f models/centernet/1/seer.json ]; then
     have_model=1
 fi
 
-"$SEER" serve --port 0 --bind 127.0.0.1 --models "$tmp/models" --state "$tmp/state" \
-    --threads 2 --scan-ms 300 >"$tmp/log" 2>&1 &
-pid=$!
-port=""
-for _ in $(seq 1 600); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/log" 2>/dev/null)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [ -z "$port" ]; then
+if ! srv_start "$tmp/log" --models "$tmp/models" --threads 2 --scan-ms 300; then
     bad server_starts "no 'listening on' line; log:"
     cat "$tmp/log"
     finish
 fi
 ok server_starts
-base="http://127.0.0.1:$port"
 
-pw=$(sed -n 's/.*created user "admin" with password: //p' "$tmp/log" 2>/dev/null)
+pw=$(srv_admin_password "$tmp/log")
 if [ -n "$pw" ]; then ok first_start_prints_admin_password; else bad first_start_prints_admin_password; fi
-tok=$("$SEER" token create --name test --state "$tmp/state")
+tok=$(srv_token test)
 case "$tok" in
 seer_*) ok token_create_prints_only_the_token ;;
 *) bad token_create_prints_only_the_token "got '$tok'" ;;
@@ -150,9 +126,7 @@ expect session_gone_after_logout 401 GET /v1/session -b "$tmp/jar"
 
 if [ "$have_model" -eq 0 ] || [ ! -f "$DOG" ]; then
     skipped model_routes "needs models/centernet/1 (scripts/setup) and $DOG"
-    kill -TERM "$pid"
-    wait "$pid"
-    pid=""
+    srv_stop
     finish
 fi
 
@@ -284,20 +258,11 @@ if grep -q 'access id=.* "POST /v1/detect" 200' "$tmp/log"; then ok access_log; 
 if grep -q 'Sanitizer' "$tmp/log"; then bad no_sanitizer_reports "$(grep -m3 Sanitizer "$tmp/log")"; fi
 
 # A full inference queue answers 503 with Retry-After at once; the rest are served.
-"$SEER" serve --port 0 --bind 127.0.0.1 --models "$tmp/models" --state "$tmp/state" \
-    --scan-ms 0 --threads 1 --model-threads 1 --queue 1 >"$tmp/q.log" 2>&1 &
-pid=$!
-qport=""
-for _ in $(seq 1 600); do
-    qport=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/q.log" 2>/dev/null)
-    [ -n "$qport" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
+srv_start "$tmp/q.log" --models "$tmp/models" --scan-ms 0 --threads 1 --model-threads 1 --queue 1
 cpids=""
 for i in 1 2 3 4 5 6; do
     curl -s -D "$tmp/q$i.h" -o "$tmp/q$i.b" -H "$AUTH" --data-binary "@$DOG" \
-        "http://127.0.0.1:$qport/v1/detect" &
+        "$base/v1/detect" &
     cpids="$cpids $!"
 done
 wait $cpids
@@ -310,42 +275,29 @@ done
 if [ "$n503" -ge 1 ] && [ "$n200" -ge 2 ] && [ $((n200 + n503)) -eq 6 ]; then
     ok full_queue_503_retry_after
 else bad full_queue_503_retry_after "$n200 x 200, $n503 x 503"; fi
-c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$qport/healthz")
+c=$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")
 if [ "$c" = 200 ]; then ok healthy_after_overload; else bad healthy_after_overload "HTTP $c"; fi
-kill -TERM "$pid"
-wait "$pid"
-pid=""
+srv_stop
 
 # HTTPS with --tls-cert/--tls-key: the session cookie is Secure there.
 if command -v openssl >/dev/null 2>&1; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
         -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
-    "$SEER" serve --port 0 --bind 127.0.0.1 --models "$tmp/models" --state "$tmp/state" \
-        --scan-ms 0 --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" --max-pixels 100000 \
-        >"$tmp/tls.log" 2>&1 &
-    pid=$!
-    tport=""
-    for _ in $(seq 1 600); do
-        tport=$(sed -n 's|.*listening on https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/tls.log" 2>/dev/null)
-        [ -n "$tport" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    srv_start "$tmp/tls.log" --models "$tmp/models" --scan-ms 0 --tls-cert "$tmp/cert.pem" \
+        --tls-key "$tmp/key.pem" --max-pixels 100000
     hdrs=$(curl -sk -D - -o /dev/null -H 'Content-Type: application/json' \
-        -d "{\"user\":\"admin\",\"password\":\"$pw\"}" "https://127.0.0.1:$tport/login" | tr -d '\r')
+        -d "{\"user\":\"admin\",\"password\":\"$pw\"}" "$base/login" | tr -d '\r')
     if printf '%s' "$hdrs" | grep -qi '^Set-Cookie: seer_session=.*; Secure' &&
         printf '%s' "$hdrs" | grep -qi '^Strict-Transport-Security'; then
         ok tls_login_secure_cookie
     else bad tls_login_secure_cookie "$(cat "$tmp/tls.log" | tail -3)"; fi
     # dog.jpg has 442,368 pixels: over this server's --max-pixels.
     c=$(curl -sk -o "$tmp/body" -w '%{http_code}' -H "$AUTH" --data-binary "@$DOG" \
-        "https://127.0.0.1:$tport/v1/detect")
+        "$base/v1/detect")
     if [ "$c" = 413 ] && jq -e '.error | test("pixel")' "$tmp/body" >/dev/null 2>&1; then
         ok pixel_limit_413
     else bad pixel_limit_413 "HTTP $c: $(head -c 200 "$tmp/body")"; fi
-    kill -TERM "$pid"
-    wait "$pid"
-    pid=""
+    srv_stop
 else
     skipped tls "needs openssl"
 fi
