@@ -6,15 +6,9 @@
 # killed with -9. Prints "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-SEER=${SEER_BIN:-./$BUILD/seer}
-SHARED=${SEER_SHARED:-../shared}
+. tests/lib/server.sh
+. tests/lib/jobs.sh
 IMG=$SHARED/data/coco-dev/images
-pass=0 fail=0 skip=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "    $2"; }
-skipped() { skip=$((skip + 1)); echo "skip $1"; echo "    SKIP: $2"; }
-finish() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ]; exit $?; }
 
 for tool in curl jq; do
     command -v $tool >/dev/null 2>&1 || { skipped jobs_http "needs $tool"; finish; }
@@ -23,13 +17,7 @@ done
 [ -f models/centernet/1/seer.json ] || { skipped jobs_http "needs models/centernet/1"; finish; }
 [ -d "$IMG" ] || { skipped jobs_http "needs $IMG"; finish; }
 
-tmp=$(mktemp -d /tmp/seer-jobs-test.XXXXXX)
-pid=""
-cleanup() {
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+srv_tmpdir jobs-test KILL
 
 root=$tmp/root
 mkdir -p "$tmp/models/centernet" "$root/few/sub" "$root/many"
@@ -46,58 +34,18 @@ set -- $(echo "$photos" | head -n 2)
 } >"$root/inst.jsonl"
 ln -s /etc "$root/etc-link"
 ln -s /etc/passwd "$root/few/passwd.jpg"
-: >"$tmp/log"
 
 start() {
-    "$SEER" serve --port 0 --bind 127.0.0.1 --models "$tmp/models" --state "$tmp/state" \
-        --job-root "$root" --threads 1 --scan-ms 0 >>"$tmp/log" 2>&1 &
-    pid=$!
-    port=""
-    for _ in $(seq 1 600); do
-        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/log" |
-            tail -n 1)
-        [ -n "$port" ] && [ "$port" != "${old_port:-}" ] && break
-        port=""
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    old_port=$port
-    base="http://127.0.0.1:$port"
-    [ -n "$port" ]
+    srv_start "$tmp/log" --models "$tmp/models" --job-root "$root" --threads 1 --scan-ms 0
 }
 if ! start; then
     bad server_starts "no 'listening on' line"
     cat "$tmp/log"
     finish
 fi
-tok=$("$SEER" token create --name jobs --state "$tmp/state")
+tok=$(srv_token jobs)
 AUTH="Authorization: Bearer $tok"
 
-# code METHOD PATH [curl args]: the HTTP status; the body goes to $tmp/body.
-code() {
-    m=$1 p=$2
-    shift 2
-    curl -s -o "$tmp/body" -w '%{http_code}' -X "$m" -H "$AUTH" "$@" "$base$p"
-}
-# submit JSON: POSTs a job, prints the status.
-submit() {
-    code POST /v1/jobs -H 'Content-Type: application/json' -d "$1"
-}
-# state ID: the job's state (and its progress in $tmp/job).
-state() {
-    curl -s -H "$AUTH" "$base/v1/jobs/$1" >"$tmp/job"
-    jq -r .state "$tmp/job"
-}
-# wait_for ID "STATE..." SECONDS: waits until the job is in one of the states.
-wait_for() {
-    for _ in $(seq 1 $(($3 * 10))); do
-        s=$(state "$1")
-        case " $2 " in *" $s "*) return 0 ;; esac
-        sleep 0.1
-    done
-    echo "    job $1 is $s after $3 s: $(cat "$tmp/job")"
-    return 1
-}
 input() {
     printf '{"jobId": "%s", "predictionInput": {"dataFormat": "%s", "inputPaths": [%s],
         "outputPath": "%s", "modelName": "%s"}}' "$1" "$2" "$3" "$4" "${5:-centernet}"
@@ -249,9 +197,7 @@ for _ in $(seq 1 600); do
     sleep 0.05
 done
 started=$(state resume >/dev/null; jq -r .startTime "$tmp/job")
-kill -9 "$pid"
-wait "$pid" 2>/dev/null
-pid=""
+srv_stop KILL
 if ! ls "$work"/chunk-* >/dev/null 2>&1; then
     bad job_resumes_after_kill_9 "no chunk while it ran: $(cat "$tmp/job")"
 elif ! start; then
@@ -275,9 +221,7 @@ for _ in $(seq 1 600); do
     [ "$(state graceful)" = SUCCEEDED ] && break
     sleep 0.05
 done
-kill "$pid"
-wait "$pid" 2>/dev/null
-pid=""
+srv_stop
 if grep -q 'job graceful: interrupted by shutdown' "$tmp/log" && start &&
     wait_for graceful "SUCCEEDED FAILED" 90 && [ "$(state graceful)" = SUCCEEDED ] &&
     [ "$(jq -r .path "$root/out/graceful/prediction.results-00000-of-00001" | sort -u |
@@ -296,13 +240,6 @@ else
     bad jobs_page_served "HTTP $got"
 fi
 
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-pid=""
-# Under SAN=address,undefined the server reports leaks and errors in its log at exit.
-if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$tmp/log"; then
-    bad server_log_has_no_sanitizer_reports "$(grep -E -m 5 'Sanitizer|runtime error' "$tmp/log")"
-else
-    ok server_log_has_no_sanitizer_reports
-fi
+srv_stop
+srv_check_log "$tmp/log"
 finish
