@@ -10,29 +10,20 @@
 # Prints "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-SEER=${SEER_BIN:-./$BUILD/seer}
-pass=0 fail=0 skip=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "    $2"; }
-skipped() { skip=$((skip + 1)); echo "skip $1"; echo "    SKIP: $2"; }
-finish() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ]; exit $?; }
+. tests/lib/server.sh
+. tests/lib/jobs.sh
 
 for tool in curl jq awk; do
     command -v $tool >/dev/null 2>&1 || { skipped tune_server "needs $tool"; finish; }
 done
 [ -x "$SEER" ] || { bad tune_server "no $SEER: build first"; finish; }
 
-tmp=$(mktemp -d /tmp/seer-tune-server.XXXXXX)
-tmp=$(cd "$tmp" && pwd -P)
-pid=""
-cleanup() {
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    # Trials die with the server (PR_SET_PDEATHSIG); a leftover sleep would be a bug.
+# Trials die with the server (PR_SET_PDEATHSIG); a leftover sleep would be a bug.
+kill_slow_trials() {
     for f in "$tmp"/slow.pid.*; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
-    rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+srv_tmpdir tune-server KILL kill_slow_trials
+tmp=$(cd "$tmp" && pwd -P)
 
 # --- trainers -------------------------------------------------------------------------
 # score = offset - (x - 0.3)^2, with the offset from trainingInput.args; records its nice.
@@ -59,54 +50,22 @@ echo "end $CLOUD_ML_TRIAL_ID" >>"$TUNE_T/steady.log"
 SH
 # One trainer through the config file, as an operator would write it.
 printf 'tune-trainer = steady=sh %s/steady.sh\n' "$tmp" >"$tmp/seer.conf"
-: >"$tmp/log"
 
+# The trainers write what they record under $TUNE_T.
+TUNE_T=$tmp
+export TUNE_T
 start() {
-    TUNE_T=$tmp "$SEER" serve --port 0 --bind 127.0.0.1 --models "$tmp/models" \
-        --state "$tmp/state" --scan-ms 0 --config "$tmp/seer.conf" \
-        --tune-trainer "quad=sh $tmp/quad.sh" "$@" >>"$tmp/log" 2>&1 &
-    pid=$!
-    port=""
-    for _ in $(seq 1 300); do
-        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/log" |
-            tail -n 1)
-        [ -n "$port" ] && [ "$port" != "${old_port:-}" ] && break
-        port=""
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    old_port=$port
-    base="http://127.0.0.1:$port"
-    [ -n "$port" ]
+    srv_start "$tmp/log" --models "$tmp/models" --scan-ms 0 --config "$tmp/seer.conf" \
+        --tune-trainer "quad=sh $tmp/quad.sh" "$@"
 }
 if ! start --tune-trainer "slow=sh $tmp/slow.sh"; then
     bad server_starts "no 'listening on' line"
     cat "$tmp/log"
     finish
 fi
-tok=$("$SEER" token create --name tune --state "$tmp/state")
+tok=$(srv_token tune)
 AUTH="Authorization: Bearer $tok"
 
-# code METHOD PATH [curl args]: the HTTP status; the body goes to $tmp/body.
-code() {
-    m=$1 p=$2
-    shift 2
-    curl -s -o "$tmp/body" -w '%{http_code}' -X "$m" -H "$AUTH" "$@" "$base$p"
-}
-submit() { code POST "/v1/jobs${2:-}" -H 'Content-Type: application/json' -d "$1"; }
-state() {
-    curl -s -H "$AUTH" "$base/v1/jobs/$1" >"$tmp/job"
-    jq -r .state "$tmp/job"
-}
-wait_for() { # ID "STATE..." SECONDS
-    for _ in $(seq 1 $(($3 * 10))); do
-        s=$(state "$1")
-        case " $2 " in *" $s "*) return 0 ;; esac
-        sleep 0.1
-    done
-    echo "    job $1 is $s after $3 s: $(head -c 600 "$tmp/job")"
-    return 1
-}
 # study ID TRAINER ALGORITHM MAXTRIALS PARALLEL VALUES [ARGS]: a one-parameter study.
 study() {
     printf '{"jobId": "%s", "trainingInput": {"pythonModule": "%s", "args": [%s],
@@ -314,9 +273,7 @@ for _ in $(seq 1 100); do
     [ "$(cat "$tmp/steady.log" 2>/dev/null | grep -c '^end')" -ge 2 ] && break
     sleep 0.1
 done
-kill -9 "$pid"
-wait "$pid" 2>/dev/null
-pid=""
+srv_stop KILL
 ended=$(grep -c '^end' "$tmp/steady.log")
 if [ "$ended" -lt 2 ] || [ "$ended" -ge 6 ]; then
     bad study_resumes_after_kill_9 "$ended trials had ended at the kill"
@@ -347,12 +304,6 @@ else
     bad tuning_page_served "HTTP $got"
 fi
 
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-pid=""
-if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error|ThreadSanitizer' "$tmp/log"; then
-    bad server_log_has_no_sanitizer_reports "$(grep -E -m 5 'Sanitizer|runtime error' "$tmp/log")"
-else
-    ok server_log_has_no_sanitizer_reports
-fi
+srv_stop
+srv_check_log "$tmp/log"
 finish
