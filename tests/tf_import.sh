@@ -8,33 +8,24 @@
 # half_plus_two folder, as TF Serving documents them. The models are test material in
 # ../shared (or $SEER_SHARED); without them the tests are skipped.
 set -u
-SEER=${BUILD:-build}/seer
-SHARED=${SEER_SHARED:-../shared}
+cd "$(dirname "$0")/.."
+. tests/lib/server.sh
 PCD=$SHARED/models/tf-frozen/aiy-ssd-mbv1-0.125-person-cat-dog
 SM2=$SHARED/models/tf-serving/saved_model_half_plus_two_2_versions
 SM=$SM2/00000124
-pass=0 fail=0 skip=0
-pid=""
-tmp=$(mktemp -d)
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+srv_tmpdir tf-import
 
 if [ ! -x "$SEER" ]; then
     echo "    $SEER is not built"
-    echo "0 passed, 1 failed, 0 skipped"
-    exit 1
+    fail=$((fail + 1))
+    finish
 fi
 if [ ! -f "$PCD/frozen_inference_graph.pb" ] || [ ! -f "$SM/saved_model.pb" ]; then
     for t in import_frozen_graph detect_after_import import_saved_model existing_version_refused \
              folder_without_graph http_predict http_predict_version http_metadata; do
-        echo "    SKIP: needs $PCD and $SM"
-        echo "skip $t"
-        skip=$((skip + 1))
+        skipped "$t" "needs $PCD and $SM"
     done
-    echo "$pass passed, $fail failed, $skip skipped"
-    exit 0
+    finish
 fi
 models=$tmp/models
 
@@ -84,28 +75,19 @@ fi
 
 # TF Serving's REST API over loopback HTTP.
 cp -r "$SM2" "$models/half_plus_two"
-"$SEER" serve --port 0 --bind 127.0.0.1 --models "$models" --state "$tmp/state" --threads 1 \
-    >"$tmp/log" 2>&1 &
-pid=$!
-port=""
-for _ in $(seq 1 600); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/log" 2>/dev/null)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-tok=$("$SEER" token create --name test --state "$tmp/state" 2>/dev/null)
+srv_start "$tmp/log" --models "$models" --threads 1
+tok=$(srv_token test 2>/dev/null)
 api() {
     curl -s -H "Authorization: Bearer $tok" "$@"
 }
-base="http://127.0.0.1:$port/v1/models/half_plus_two"
-out=$(api -d '{"instances": [1.0, 2.0, 5.0]}' "$base:predict")
+half=$base/v1/models/half_plus_two
+out=$(api -d '{"instances": [1.0, 2.0, 5.0]}' "$half:predict")
 if [ "$out" = '{"predictions":[2.5,3,4.5]}' ]; then ok http_predict; else
     echo "    $out"; bad http_predict; fi
-out=$(api -d '{"inputs": {"x": [[1.0], [3.0]]}}' "$base/versions/123:predict")
+out=$(api -d '{"inputs": {"x": [[1.0], [3.0]]}}' "$half/versions/123:predict")
 if [ "$out" = '{"outputs":[[2.5],[3.5]]}' ]; then ok http_predict_version; else
     echo "    $out"; bad http_predict_version; fi
-out=$(api "$base/metadata")
+out=$(api "$half/metadata")
 if echo "$out" | grep -q '"version":"124"' && echo "$out" | grep -q '"serving_default"' &&
    echo "$out" | grep -q '"name":"x:0"' && echo "$out" | grep -q '"regress_x2_to_y3"'; then
     ok http_metadata
@@ -113,9 +95,5 @@ else
     echo "    $out"
     bad http_metadata
 fi
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-pid=""
-
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+srv_stop
+finish
