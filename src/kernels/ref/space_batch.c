@@ -152,7 +152,7 @@ static void kref_s2b(const struct seer_kctx *k, const struct seer_node *nd, bool
     seer_split_range(rows, k->ith, k->nth, &lo, &hi);
     for (int64_t r = lo; r < hi; r++) {
         /* Unravel r over y's outer dims (batch and spatial). */
-        int64_t idx[SEER_MAX_DIMS], rem = r;
+        int64_t idx[SEER_MAX_DIMS] = {0}, rem = r;
         for (int i = s.m; i >= 0; i--) {
             idx[i] = rem % y->dims[i];
             rem /= y->dims[i];
