@@ -2,22 +2,10 @@
 // upload dog.jpg, see "dog" in the list, click it and see boxes on the overlay, "original"
 // shows none, the slider filters, a non-image shows the server's message, phone layout,
 // log out. Screenshots go to $OUT. Prints "N passed, N failed".
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { base, check, out, pass, run, user } from './lib.mjs';
 import { join } from 'node:path';
 
-const base = process.env.SEER_URL;
-const user = process.env.SEER_USER || 'admin';
-const pass = process.env.SEER_PASS;
 const photo = process.env.DOG;
-const out = process.env.OUT || 'test-output';
-let passed = 0, failed = 0;
-
-function check(name, cond, detail) {
-  if (cond) { passed++; console.log('ok   ' + name); }
-  else { failed++; console.log('FAIL ' + name + (detail !== undefined ? '\n    ' + detail : '')); }
-}
 
 // Non-transparent pixels on the overlay canvas, and the count the page reports.
 async function overlay(page) {
@@ -30,20 +18,7 @@ async function overlay(page) {
   });
 }
 
-mkdirSync(out, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'seer-chromium-'));
-let ctx;
-try {
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 860 },
-  });
-  const page = ctx.pages()[0] || await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+await run({ width: 1280, height: 860 }, async (page, errors) => {
   page.setDefaultTimeout(30000);
 
   await page.goto(base + '/');
@@ -131,11 +106,4 @@ try {
   const after = await page.evaluate(async () => (await fetch('/v1/session')).status);
   check('logout_ends_session', after === 401, after);
   check('no_script_errors', errors.length === 0, errors.join('; '));
-} catch (e) {
-  check('browser_run', false, e.stack || String(e));
-} finally {
-  if (ctx) await ctx.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});
