@@ -3,22 +3,10 @@
 // while the job runs, see it succeed, open the results (photos with the objects found and
 // the failed file), a path outside the job root shows the server's message, cancel a
 // running job, phone layout. Screenshots go to $OUT. Prints "N passed, N failed".
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { base, check, login, out, run } from './lib.mjs';
 import { join } from 'node:path';
 
-const base = process.env.SEER_URL;
-const user = process.env.SEER_USER || 'admin';
-const pass = process.env.SEER_PASS;
 const photos = Number(process.env.PHOTOS || 0);   // photos in the "photos" folder
-const out = process.env.OUT || 'test-output';
-let passed = 0, failed = 0;
-
-function check(name, cond, detail) {
-  if (cond) { passed++; console.log('ok   ' + name); }
-  else { failed++; console.log('FAIL ' + name + (detail !== undefined ? '\n    ' + detail : '')); }
-}
 
 // The state and progress the page shows for a job row.
 async function rowOf(page, id) {
@@ -31,27 +19,12 @@ async function rowOf(page, id) {
   }, id);
 }
 
-mkdirSync(out, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'seer-chromium-'));
-let ctx;
-try {
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  const page = ctx.pages()[0] || await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+await run({ width: 1280, height: 900 }, async (page, errors) => {
   page.setDefaultTimeout(60000);
 
   await page.goto(base + '/jobs');
   check('jobs_page_needs_login', page.url() === base + '/login', page.url());
-  await page.fill('#user', user);
-  await page.fill('#password', pass);
-  await Promise.all([page.waitForURL(base + '/'), page.click('#submit')]);
+  await login(page);
   await page.click('#nav-jobs');
   await page.waitForURL(base + '/jobs');
   check('menu_opens_jobs_page', (await page.textContent('h1')).includes('New batch job'));
@@ -134,11 +107,4 @@ try {
   check('phone_no_sideways_scroll', scroll <= 390, scroll);
   await page.screenshot({ path: join(out, 'jobs-phone.png'), fullPage: true });
   check('no_script_errors', errors.length === 0, errors.join('; '));
-} catch (e) {
-  check('browser_run', false, e.stack || String(e));
-} finally {
-  if (ctx) await ctx.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});
