@@ -5,21 +5,8 @@
 // a category value that looks like HTML shows as text; a bad config shows the server's
 // message; cancel a running study; phone layout. Screenshots go to $OUT.
 // Prints "N passed, N failed".
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { base, check, login, out, run } from './lib.mjs';
 import { join } from 'node:path';
-
-const base = process.env.SEER_URL;
-const user = process.env.SEER_USER || 'admin';
-const pass = process.env.SEER_PASS;
-const out = process.env.OUT || 'test-output';
-let passed = 0, failed = 0;
-
-function check(name, cond, detail) {
-  if (cond) { passed++; console.log('ok   ' + name); }
-  else { failed++; console.log('FAIL ' + name + (detail !== undefined ? '\n    ' + detail : '')); }
-}
 
 const HTMLISH = '<img src=x onerror=window.__pwned=1>';
 const config = `jobId: browsergrid
@@ -35,28 +22,13 @@ trainingInput:
     - {parameterName: act, type: CATEGORICAL, categoricalValues: [relu, "${HTMLISH}"]}
 `;
 
-mkdirSync(out, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'seer-chromium-'));
-let ctx;
-try {
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  const page = ctx.pages()[0] || await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+await run({ width: 1280, height: 900 }, async (page, errors) => {
   page.on('dialog', (d) => { errors.push('dialog: ' + d.message()); d.dismiss(); });
   page.setDefaultTimeout(30000);
 
   await page.goto(base + '/tuning');
   check('tuning_page_needs_login', page.url() === base + '/login', page.url());
-  await page.fill('#user', user);
-  await page.fill('#password', pass);
-  await Promise.all([page.waitForURL(base + '/'), page.click('#submit')]);
+  await login(page);
   await page.click('#nav-tuning');
   await page.waitForURL(base + '/tuning');
   check('menu_opens_tuning_page', (await page.textContent('h1')).includes('New tuning study'));
@@ -147,11 +119,4 @@ try {
   check('phone_no_sideways_scroll', scroll <= 390, scroll);
   await page.screenshot({ path: join(out, 'tuning-phone.png'), fullPage: true });
   check('no_script_errors', errors.length === 0, errors.join('; '));
-} catch (e) {
-  check('browser_run', false, e.stack || String(e));
-} finally {
-  if (ctx) await ctx.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});
