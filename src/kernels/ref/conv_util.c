@@ -93,6 +93,18 @@ int seer__check_f32_rank4(const struct seer_node *nd, int i, const char *name, s
     return SEER_OK;
 }
 
+int seer__conv_check_x_filter(const struct seer_node *nd, struct seer_err *err)
+{
+    int n_req = 2 + (nd->a.has_bias ? 1 : 0) + (nd->a.has_residual ? 1 : 0);
+    int rc = seer__conv_check_inputs(nd, n_req, err);
+
+    if (!rc)
+        rc = seer__check_f32_rank4(nd, 0, "x", err);
+    if (!rc)
+        rc = seer__check_f32_rank4(nd, 1, "filter", err);
+    return rc;
+}
+
 static const char *pad_name(enum seer_padding p)
 {
     switch (p) {

@@ -33,6 +33,11 @@ int seer__conv_check_inputs(const struct seer_node *nd, int n_req, struct seer_e
 int seer__check_f32_rank4(const struct seer_node *nd, int i, const char *name,
                           struct seer_err *err);
 
+/* The input checks Conv2D and DepthwiseConv2D share: x and filter (inputs 0 and 1), then
+ * bias and residual as the node's attrs say, and nothing more; x and filter float32
+ * rank 4. */
+int seer__conv_check_x_filter(const struct seer_node *nd, struct seer_err *err);
+
 /* Fills *g for a kh x kw window over nd->in[0] (already checked NHWC) with the node's
  * stride, padding and, when use_dilation, dilation attrs. EFORMAT with a message for
  * bad attrs or an empty output. err may be NULL (kernels recomputing a checked node). */

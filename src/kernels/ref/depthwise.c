@@ -23,20 +23,13 @@ enum {
 
 int seer_shape_depthwise_conv2d(struct seer_node *nd, struct seer_err *err)
 {
-    int n_req = 2 + (nd->a.has_bias ? 1 : 0) + (nd->a.has_residual ? 1 : 0);
     const struct seer_tensor *x, *w;
     struct seer__win g;
     int64_t out[4], numel;
     char s[96];
     int rc;
 
-    rc = seer__conv_check_inputs(nd, n_req, err);
-    if (rc)
-        return rc;
-    rc = seer__check_f32_rank4(nd, 0, "x", err);
-    if (rc)
-        return rc;
-    rc = seer__check_f32_rank4(nd, 1, "filter", err);
+    rc = seer__conv_check_x_filter(nd, err);
     if (rc)
         return rc;
     x = nd->in[0];
