@@ -115,7 +115,8 @@ int seer__graph_topo_sort(struct seer_graph *g, const bool *live, struct seer_er
                 goto out;
             }
     }
-    memcpy(g->nodes, queue, (size_t)tail * sizeof(*queue));
+    if (tail) /* a graph with no nodes has no node array to copy into */
+        memcpy(g->nodes, queue, (size_t)tail * sizeof(*queue));
     g->n_nodes = tail;
     for (int j = 0; j < tail; j++)
         g->nodes[j]->id = j;
