@@ -243,14 +243,33 @@ static int fuse_one(struct seer_plan *p, const struct uses *u, int j, struct see
         for (int i = 0; i < n_abs; i++)
             seer_log_debug("fuse: %s absorbs %s (%s)", nd.name, p->nodes[absorbed[i]].name,
                            seer_op_name(p->nodes[absorbed[i]].op));
-    nd.prepared = f.state;
     p->nodes[j] = nd;
-    p->fast[j] = f;
-    p->fns[j] = f.fn;
-    p->inside[j] = f.threads_inside;
+    seer__plan_take_fast(p, j, &f);
     for (int i = 0; i < n_abs; i++)
         p->skip[absorbed[i]] = true;
     return SEER_OK;
+}
+
+int *seer__plan_count_readers(const struct seer_plan *p)
+{
+    const struct seer_graph *g = p->g;
+    int *n = seer_calloc((size_t)g->n_values + 1, sizeof(int));
+
+    if (!n)
+        return NULL;
+    for (int j = 0; j < g->n_nodes; j++)
+        for (int i = 0; i < p->nodes[j].n_in; i++)
+            if (p->nodes[j].in[i])
+                n[seer__plan_vid(p, p->nodes[j].in[i])]++;
+    return n;
+}
+
+void seer__plan_take_fast(struct seer_plan *p, int j, const struct seer_fast *f)
+{
+    p->nodes[j].prepared = f->state;
+    p->fast[j] = *f;
+    p->fns[j] = f->fn;
+    p->inside[j] = f->threads_inside;
 }
 
 int seer__plan_fuse(struct seer_plan *p, struct seer_err *err)

@@ -63,11 +63,8 @@ static int fuse_resize_add(struct seer_plan *p, const int *n, int j, struct seer
                                   : SEER_OK;
     }
     seer_log_debug("fuse: %s absorbs %s (Add)", rz->name, add->name);
-    nd.prepared = f.state;
     *rz = nd;
-    p->fast[j] = f;
-    p->fns[j] = f.fn;
-    p->inside[j] = f.threads_inside;
+    seer__plan_take_fast(p, j, &f);
     p->skip[ja] = true;
     return SEER_OK;
 }
@@ -75,15 +72,11 @@ static int fuse_resize_add(struct seer_plan *p, const int *n, int j, struct seer
 int seer__plan_fuse_concat_relu(struct seer_plan *p, struct seer_err *err)
 {
     const struct seer_graph *g = p->g;
-    int *n = seer_calloc((size_t)g->n_values + 1, sizeof(int));
+    int *n = seer__plan_count_readers(p);
     int rc = SEER_OK;
 
     if (!n)
         return seer_errf(err, SEER_ENOMEM, "out of memory planning fusion");
-    for (int j = 0; j < g->n_nodes; j++)
-        for (int i = 0; i < p->nodes[j].n_in; i++)
-            if (p->nodes[j].in[i])
-                n[seer__plan_vid(p, p->nodes[j].in[i])]++;
     for (int j = 0; j < g->n_nodes && !rc; j++) {
         struct seer_node *c = &p->nodes[j];
         if (!p->skip[j] && !p->fast[j].fn && c->op == SEER_OP_RESIZE_BILINEAR &&
@@ -113,11 +106,8 @@ int seer__plan_fuse_concat_relu(struct seer_plan *p, struct seer_err *err)
         if (frc)
             continue;
         seer_log_debug("fuse: %s absorbs %s (Relu)", c->name, p->nodes[jr].name);
-        nd.prepared = f.state;
         *c = nd;
-        p->fast[j] = f;
-        p->fns[j] = f.fn;
-        p->inside[j] = f.threads_inside;
+        seer__plan_take_fast(p, j, &f);
         p->skip[jr] = true;
     }
     seer_free(n);

@@ -70,10 +70,7 @@ static int fuse_at(struct seer_plan *p, const struct chain *c, int jt, struct se
                                      : SEER_OK;
         }
         seer_log_debug("fuse: %s absorbs its peak-finding chain", t->name);
-        t->prepared = f.state;
-        p->fast[jt] = f;
-        p->fns[jt] = f.fn;
-        p->inside[jt] = f.threads_inside;
+        seer__plan_take_fast(p, jt, &f);
         p->skip[jr] = p->skip[jm] = p->skip[jc] = p->skip[je] = p->skip[jp] = true;
         return SEER_OK;
     }
@@ -83,15 +80,11 @@ static int fuse_at(struct seer_plan *p, const struct chain *c, int jt, struct se
 int seer__plan_fuse_peaks(struct seer_plan *p, struct seer_err *err)
 {
     const struct seer_graph *g = p->g;
-    int *n = seer_calloc((size_t)g->n_values + 1, sizeof(int));
+    int *n = seer__plan_count_readers(p);
     int rc = SEER_OK;
 
     if (!n)
         return seer_errf(err, SEER_ENOMEM, "out of memory planning fusion");
-    for (int j = 0; j < g->n_nodes; j++)
-        for (int i = 0; i < p->nodes[j].n_in; i++)
-            if (p->nodes[j].in[i])
-                n[seer__plan_vid(p, p->nodes[j].in[i])]++;
     struct chain c = {p, n};
     for (int j = 0; j < g->n_nodes && !rc; j++)
         if (!p->skip[j] && !p->fast[j].fn && p->nodes[j].op == SEER_OP_TOPK)

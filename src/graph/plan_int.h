@@ -35,6 +35,12 @@ static inline int seer__plan_vid(const struct seer_plan *p, const struct seer_te
     return (int)(t - p->ts);
 }
 
+/* Readers of each value among the plan's nodes, indexed by value id; a seer_calloc'd
+ * array the caller frees, NULL when out of memory. */
+int *seer__plan_count_readers(const struct seer_plan *p);
+/* Node j (its copy in p->nodes already rewritten) runs the prepared fast twin f. */
+void seer__plan_take_fast(struct seer_plan *p, int j, const struct seer_fast *f);
+
 /* Fuses elementwise tails into fast convolutions and prepares their twins; marks the
  * absorbed nodes in p->skip. Returns 0 or ENOMEM. */
 int seer__plan_fuse(struct seer_plan *p, struct seer_err *err);
