@@ -15,33 +15,7 @@
 #include "core/alloc.h"
 #include "import/import.h"
 
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
-
-static void check_graph(const struct seer_graph *g)
-{
-    for (int i = 0; i < g->n_values; i++) {
-        const struct seer_value *v = g->values[i];
-        check(v->id == i && v->name);
-        check(v->kind != SEER_VALUE_CONST || v->t.data);
-        check(v->t.ndim >= 0 && v->t.ndim <= SEER_MAX_DIMS);
-    }
-    for (int i = 0; i < g->n_nodes; i++) {
-        const struct seer_node *nd = g->nodes[i];
-        check(nd->op >= 0 && nd->op < SEER_OP_COUNT && nd->n_out >= 1);
-        for (int k = 0; k < nd->n_in; k++) {
-            const struct seer_value *v = seer_value_of(nd->in[k]);
-            check(v && v->id < g->n_values && g->values[v->id] == v);
-            check(!v->producer || v->producer->id < nd->id);
-        }
-    }
-    check(g->n_outputs >= 1);
-    for (int i = 0; i < g->n_outputs; i++)
-        check(g->outputs[i]->is_output);
-}
+#include "graph_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -64,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(rc == SEER_EFORMAT || rc == SEER_EUNSUPPORTED || rc == SEER_ELIMIT);
         } else {
             check(g != NULL);
-            check_graph(g);
+            fuzz_check_graph(g, &(struct fuzz_graph_rules){0});
             check(seer_import_find_tensor(g, g->outputs[0]->name) == g->outputs[0]);
             seer_graph_free(g);
         }
