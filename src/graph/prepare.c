@@ -116,7 +116,6 @@ int seer__graph_topo_sort(struct seer_graph *g, const bool *live, struct seer_er
             }
     }
     if (tail) /* a graph with no nodes has no node array to copy into */
-        if (tail > 0) /* a graph of no nodes may have no node array: memcpy(NULL) is UB */
         memcpy(g->nodes, queue, (size_t)tail * sizeof(*queue));
     g->n_nodes = tail;
     for (int j = 0; j < tail; j++)
