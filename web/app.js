@@ -3,6 +3,7 @@
 'use strict';
 (function () {
   const $ = (id) => document.getElementById(id);
+  const { api, loadSession, showError } = Seer;
   const els = {
     drop: $('drop'), file: $('file'), status: $('status'), statusText: $('status-text'),
     error: $('error'), result: $('result'), photo: $('photo'), overlay: $('overlay'),
@@ -11,7 +12,6 @@
   };
   // Ask the server for everything down to this score; the slider filters from there.
   const SERVER_THRESHOLD = 0.1;
-  let csrf = '';
   let result = null;        // the last /v1/detect answer
   let selected = 'all';     // 'original', 'all' or a label
   let photoUrl = null;
@@ -19,35 +19,10 @@
 
   // ---- helpers ----
 
-  function showError(msg) {
-    els.error.textContent = msg || '';
-    els.error.hidden = !msg;
-  }
-
   function setBusy(on, text) {
     busy = on;
     els.statusText.textContent = text || 'Detecting Objects...';
     els.status.hidden = !on;
-  }
-
-  async function api(path, opts) {
-    const o = Object.assign({ credentials: 'same-origin' }, opts || {});
-    o.headers = Object.assign({}, o.headers || {});
-    if (o.method && o.method !== 'GET') o.headers['X-CSRF-Token'] = csrf;
-    const r = await fetch(path, o);
-    if (r.status === 401) {
-      location.replace('/login');
-      throw new Error('not logged in');
-    }
-    let body = null;
-    try { body = await r.json(); } catch (e) { body = null; }
-    if (!r.ok) {
-      const msg = body && body.error ? body.error : 'HTTP ' + r.status;
-      const err = new Error(msg);
-      err.status = r.status;
-      throw err;
-    }
-    return body;
   }
 
   // A distinct, stable colour per class: hues spread by the golden angle over the
@@ -67,12 +42,6 @@
   function pct(s) { return Math.round(s * 100) + '%'; }
 
   // ---- session, models, logout ----
-
-  async function loadSession() {
-    const s = await api('/v1/session');
-    csrf = s.csrf || '';
-    els.user.textContent = s.user || '';
-  }
 
   async function loadModels() {
     const m = await api('/v1/models');

@@ -4,39 +4,12 @@
 'use strict';
 (function () {
   const $ = (id) => document.getElementById(id);
+  const { api, el, loadSession, showError, when } = Seer;
   const ACTIVE = ['QUEUED', 'PREPARING', 'RUNNING', 'CANCELLING'];
   const PAGE = 25;
-  let csrf = '';
   let timer = null;
   let shown = null;        // { id, offset } of the results on display
   let root = '';           // the first job root: paths are shown relative to it
-
-  function showError(msg) {
-    $('error').textContent = msg || '';
-    $('error').hidden = !msg;
-  }
-
-  async function api(path, opts) {
-    const o = Object.assign({ credentials: 'same-origin' }, opts || {});
-    o.headers = Object.assign({}, o.headers || {});
-    if (o.method && o.method !== 'GET') o.headers['X-CSRF-Token'] = csrf;
-    const r = await fetch(path, o);
-    if (r.status === 401) {
-      location.replace('/login');
-      throw new Error('not logged in');
-    }
-    let body = null;
-    try { body = await r.json(); } catch (e) { body = null; }
-    if (!r.ok) throw new Error(body && body.error ? body.error : 'HTTP ' + r.status);
-    return body;
-  }
-
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
 
   // A path relative to the job root when it is inside it.
   function short(p) {
@@ -53,19 +26,7 @@
     return paths.join(', ');
   }
 
-  function when(t) {
-    if (!t) return '–';
-    const d = new Date(t);
-    return isNaN(d) ? t : d.toLocaleString();
-  }
-
   // ---- session, models ----
-
-  async function loadSession() {
-    const s = await api('/v1/session');
-    csrf = s.csrf || '';
-    $('user').textContent = s.user || '';
-  }
 
   async function loadModels() {
     const m = await api('/v1/models');

@@ -4,53 +4,20 @@
 'use strict';
 (function () {
   const $ = (id) => document.getElementById(id);
+  const { api, el, loadSession, showError, when } = Seer;
   const SVG = 'http://www.w3.org/2000/svg';
   const ACTIVE = ['QUEUED', 'PREPARING', 'RUNNING', 'CANCELLING'];
   const M = { l: 64, r: 18, t: 16, b: 46 };   // the plot's margins, in pixels
   let W = 900, H = 320;                        // its viewBox: the size it is drawn at
   let last = null;                             // the last plot's arguments, for resizes
-  let csrf = '';
   let timer = null;
   let selected = decodeURIComponent((location.hash.match(/^#study=(.+)$/) || [])[1] || '');
-
-  function showError(msg) {
-    $('error').textContent = msg || '';
-    $('error').hidden = !msg;
-  }
-
-  async function api(path, opts) {
-    const o = Object.assign({ credentials: 'same-origin' }, opts || {});
-    o.headers = Object.assign({}, o.headers || {});
-    if (o.method && o.method !== 'GET') o.headers['X-CSRF-Token'] = csrf;
-    const r = await fetch(path, o);
-    if (r.status === 401) {
-      location.replace('/login');
-      throw new Error('not logged in');
-    }
-    let body = null;
-    try { body = await r.json(); } catch (e) { body = null; }
-    if (!r.ok) throw new Error(body && body.error ? body.error : 'HTTP ' + r.status);
-    return body;
-  }
-
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
 
   function svg(tag, attrs, text) {
     const e = document.createElementNS(SVG, tag);
     for (const k in attrs) e.setAttribute(k, String(attrs[k]));
     if (text !== undefined) e.textContent = text;
     return e;
-  }
-
-  function when(t) {
-    if (!t) return '–';
-    const d = new Date(t);
-    return isNaN(d) ? t : d.toLocaleString();
   }
 
   // A number short enough for a table cell or an axis.
@@ -65,12 +32,6 @@
   }
 
   // ---- session, trainers ----
-
-  async function loadSession() {
-    const s = await api('/v1/session');
-    csrf = s.csrf || '';
-    $('user').textContent = s.user || '';
-  }
 
   function setTrainers(names) {
     const sel = $('trainer');
