@@ -129,6 +129,23 @@ int seer__store_study_insert(struct seer__store *st, const struct seer__study_ro
     "job_id, config, command, executor, cwd, parallel, timeout_s, chdir_trial,"                    \
     " seed, state, message, create_time, start_time, end_time"
 
+/* Room for one more row after the k in v (*cap slots of size bytes): a copy twice as
+ * large (first slots at the start) in arena a, which frees nothing one by one. NULL when
+ * out of memory. */
+static void *grow_rows(struct seer_arena *a, void *v, size_t k, size_t *cap, size_t first,
+                       size_t size)
+{
+    size_t n_new = *cap ? *cap * 2 : first;
+    void *nv = seer_arena_array(a, n_new, size);
+
+    if (!nv)
+        return NULL;
+    if (k)
+        memcpy(nv, v, k * size);
+    *cap = n_new;
+    return nv;
+}
+
 static bool read_study(sqlite3_stmt *s, struct seer_arena *a, struct seer__study_row *r)
 {
     bool oom = false;
@@ -186,16 +203,13 @@ int seer__store_study_list(struct seer__store *st, struct seer_arena *a,
         return db_err(st, err, "list studies");
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
         if (k == cap) {
-            struct seer__study_row *nv = seer_arena_array(a, cap ? cap * 2 : 16, sizeof(*nv));
+            struct seer__study_row *nv = grow_rows(a, v, k, &cap, 16, sizeof(*v));
 
             if (!nv) {
                 rc = seer_errf(err, SEER_ENOMEM, "out of memory");
                 goto out;
             }
-            if (k)
-                memcpy(nv, v, k * sizeof(*nv));
             v = nv;
-            cap = cap ? cap * 2 : 16;
         }
         if (!read_study(s, a, &v[k++])) {
             rc = seer_errf(err, SEER_ENOMEM, "out of memory");
@@ -379,16 +393,13 @@ int seer__store_trials(struct seer__store *st, const char *job_id, struct seer_a
         bool oom = false;
 
         if (k == cap) {
-            struct seer__trial_row *nv = seer_arena_array(a, cap ? cap * 2 : 32, sizeof(*nv));
+            struct seer__trial_row *nv = grow_rows(a, v, k, &cap, 32, sizeof(*v));
 
             if (!nv) {
                 rc = seer_errf(err, SEER_ENOMEM, "out of memory");
                 goto out;
             }
-            if (k)
-                memcpy(nv, v, k * sizeof(*nv));
             v = nv;
-            cap = cap ? cap * 2 : 32;
         }
         struct seer__trial_row *r = &v[k++];
         r->trial_id = sqlite3_column_int64(s, 0);
