@@ -212,7 +212,7 @@ TEST(centernet_maps_to_original_pixels)
         {-5, 100, 600, 200, 0.5f, 3}, /* ties row 0, comes after it; not clipped */
         {1, 1, 2, 2, NAN, 1},
     };
-    struct seer__decode_args da = {512, 512, 1024, 256, 0.3f, 0.6f, 100, 80};
+    struct seer__decode_args da = {512, 512, 1024, 256, 0.3f, 0.6f, 100, 80, 0};
     struct seer_arena *a = seer_arena_new(4096);
     struct seer_err err = {{0}};
     struct seer_tensor t;
