@@ -304,7 +304,7 @@ static void nd_free(struct nd_fixture *f)
 TEST(nanodet_gfl_decode_by_hand)
 {
     struct nd_fixture f;
-    struct seer__decode_args da = {128, 128, 256, 64, 0.05f, 0.6f, 100, 3};
+    struct seer__decode_args da = {128, 128, 256, 64, 0.05f, 0.6f, 100, 3, 0};
     struct seer_arena *a = seer_arena_new(4096);
     struct seer_err err = {{0}};
     struct seer_det *d;
@@ -374,7 +374,7 @@ TEST(nanodet_gfl_decode_by_hand)
 TEST(nanodet_top_1000_cells)
 {
     struct nd_fixture f;
-    struct seer__decode_args da = {256, 256, 256, 256, 0.05f, 0.6f, 5000, 1};
+    struct seer__decode_args da = {256, 256, 256, 256, 0.05f, 0.6f, 5000, 1, 0};
     struct seer_arena *a = seer_arena_new(4096);
     struct seer_err err = {{0}};
     struct seer_det *d;
