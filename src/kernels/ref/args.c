@@ -123,3 +123,24 @@ void seer__copy_share(void *dst, const void *src, size_t n, int ith, int nth)
     if (hi > lo)
         memcpy((char *)dst + lo, (const char *)src + lo, (size_t)(hi - lo));
 }
+
+int seer__reduce_mask(const struct seer_node *nd, unsigned *mask, struct seer_err *err)
+{
+    int64_t axes[SEER_MAX_DIMS];
+    int n = 0, rank = nd->in[0]->ndim;
+    int rc = seer__const_ints(nd, 1, "axes", axes, SEER_MAX_DIMS, &n, err);
+
+    if (rc)
+        return rc;
+    *mask = 0;
+    for (int i = 0; i < n; i++) {
+        int ax = 0;
+        rc = seer__axis(axes[i], rank, "axis", &ax, err);
+        if (rc)
+            return rc;
+        if (*mask & (1u << ax))
+            return seer_errf(err, SEER_EFORMAT, "axes contain dimension %d twice", ax);
+        *mask |= 1u << ax;
+    }
+    return SEER_OK;
+}

@@ -44,4 +44,8 @@ void seer__strides(const struct seer_tensor *t, int64_t *s);
  * planner may alias them). */
 void seer__copy_share(void *dst, const void *src, size_t n, int ith, int nth);
 
+/* Reads a reduction's axes (constant input 1) into a mask: bit i set when dim i is
+ * reduced. Negative axes count from the end; a repeated dim is an error. */
+int seer__reduce_mask(const struct seer_node *nd, unsigned *mask, struct seer_err *err);
+
 #endif /* SEER_KERNELS_REF_ARGS_H */

@@ -90,7 +90,7 @@ void seer_kref_matmul(const struct seer_kctx *k, const struct seer_node *nd)
 
     seer_split_range(seer_tensor_numel(y), k->ith, k->nth, &lo, &hi);
     for (int64_t e = lo; e < hi; e++) {
-        int64_t bi = m * n ? e / (m * n) : 0, rem = e - bi * m * n;
+        int64_t bi = m * n != 0 ? e / (m * n) : 0, rem = e - bi * m * n;
         int64_t i = rem / n, j = rem % n;
         if (bi != cur_batch) {
             cur_batch = bi;

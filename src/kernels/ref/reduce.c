@@ -15,28 +15,6 @@
 #include "kernels/kernel.h"
 #include "kernels/ref/args.h"
 
-/* Reads and checks the axes: mask bit i is set when dim i is reduced. */
-static int reduced_mask(const struct seer_node *nd, unsigned *mask, struct seer_err *err)
-{
-    int64_t axes[SEER_MAX_DIMS];
-    int n = 0, rank = nd->in[0]->ndim;
-    int rc = seer__const_ints(nd, 1, "axes", axes, SEER_MAX_DIMS, &n, err);
-
-    if (rc)
-        return rc;
-    *mask = 0;
-    for (int i = 0; i < n; i++) {
-        int ax;
-        rc = seer__axis(axes[i], rank, "axis", &ax, err);
-        if (rc)
-            return rc;
-        if (*mask & (1u << ax))
-            return seer_errf(err, SEER_EFORMAT, "axes contain dimension %d twice", ax);
-        *mask |= 1u << ax;
-    }
-    return SEER_OK;
-}
-
 int seer_shape_mean(struct seer_node *nd, struct seer_err *err)
 {
     int rc = seer__check_arity(nd, 2, 2, 1, err);
@@ -48,7 +26,7 @@ int seer_shape_mean(struct seer_node *nd, struct seer_err *err)
     if (x->dtype != SEER_DTYPE_F32)
         return seer_errf(err, SEER_EUNSUPPORTED, "dtype %s is not supported (float32 only)",
                          seer_dtype_name(x->dtype));
-    rc = reduced_mask(nd, &mask, err);
+    rc = seer__reduce_mask(nd, &mask, err);
     if (rc)
         return rc;
     struct seer_tensor *y = nd->out[0];
@@ -92,7 +70,7 @@ void seer_kref_mean(const struct seer_kctx *k, const struct seer_node *nd)
     struct group kept = {0}, red = {0};
     unsigned mask = 0;
 
-    if (reduced_mask(nd, &mask, NULL))
+    if (seer__reduce_mask(nd, &mask, NULL))
         return;
     seer__strides(x, strides);
     for (int i = 0; i < x->ndim; i++) {

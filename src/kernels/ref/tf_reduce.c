@@ -14,27 +14,6 @@
 #include "kernels/kernel.h"
 #include "kernels/ref/args.h"
 
-static int reduce_mask(const struct seer_node *nd, unsigned *mask, struct seer_err *err)
-{
-    int64_t axes[SEER_MAX_DIMS];
-    int n = 0, rank = nd->in[0]->ndim;
-    int rc = seer__const_ints(nd, 1, "axes", axes, SEER_MAX_DIMS, &n, err);
-
-    if (rc)
-        return rc;
-    *mask = 0;
-    for (int i = 0; i < n; i++) {
-        int ax;
-        rc = seer__axis(axes[i], rank, "axis", &ax, err);
-        if (rc)
-            return rc;
-        if (*mask & (1u << ax))
-            return seer_errf(err, SEER_EFORMAT, "axes contain dimension %d twice", ax);
-        *mask |= 1u << ax;
-    }
-    return SEER_OK;
-}
-
 static int shape_reduce(struct seer_node *nd, bool is_bool, struct seer_err *err)
 {
     const struct seer_tensor *x;
@@ -49,7 +28,7 @@ static int shape_reduce(struct seer_node *nd, bool is_bool, struct seer_err *err
                 : x->dtype != SEER_DTYPE_F32 && x->dtype != SEER_DTYPE_I32)
         return seer_errf(err, SEER_EUNSUPPORTED, "dtype %s is not supported",
                          seer_dtype_name(x->dtype));
-    rc = reduce_mask(nd, &mask, err);
+    rc = seer__reduce_mask(nd, &mask, err);
     if (rc)
         return rc;
     for (int i = 0; i < x->ndim; i++) {
@@ -122,7 +101,7 @@ static void kref_reduce(const struct seer_kctx *k, const struct seer_node *nd, e
     unsigned mask;
     int64_t lo, hi;
 
-    if (reduce_mask(nd, &mask, NULL))
+    if (seer__reduce_mask(nd, &mask, NULL))
         return;
     rwalk_init(nd, mask, &w);
     seer_split_range(seer_tensor_numel(nd->out[0]), k->ith, k->nth, &lo, &hi);
