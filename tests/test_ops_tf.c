@@ -305,7 +305,7 @@ static int run_nms(struct seer_graph *g, struct seer_node *nd)
     return SEER_OK;
 }
 
-TEST(non_max_suppression_v2_v3)
+TEST(non_max_suppression_v1_v2_v3)
 {
     struct seer_graph *g = seer_graph_new();
     /* Box 0 and 1 overlap with IoU 0.81/1.19 = 0.68; box 2 is apart; box 3 has no area.
@@ -332,6 +332,15 @@ TEST(non_max_suppression_v2_v3)
               CF32(g, 1, DIMS(2), 0.5f, 0.5f), CI32(g, 0, NULL, 5), CF32(g, 0, NULL, 0.5f));
     ASSERT_OK(run_nms(g, nd));
     ASSERT_INTS(nd->out[0], int32_t, 0);
+    /* v1: the IoU threshold is an attribute (attrs.alpha), not an input. */
+    nd = NODE(g, SEER_OP_NMS, 1, boxes, scores, CI32(g, 0, NULL, 10));
+    nd->a.alpha = 0.5f;
+    ASSERT_OK(run_nms(g, nd));
+    ASSERT_INTS(nd->out[0], int32_t, 1, 3, 2);
+    nd = NODE(g, SEER_OP_NMS, 1, boxes, scores, CI32(g, 0, NULL, 10));
+    nd->a.alpha = 0.7f;
+    ASSERT_OK(run_nms(g, nd));
+    ASSERT_INTS(nd->out[0], int32_t, 1, 0, 3, 2);
     ASSERT_SHAPE_ERR(NODE(g, SEER_OP_NMS, 1, boxes, CF32(g, 1, DIMS(3), 1, 1, 1),
                           CI32(g, 0, NULL, 1), CF32(g, 0, NULL, 0.5f)),
                      SEER_EFORMAT, "scores");
@@ -364,5 +373,5 @@ TEST(control_flow_shape_functions)
 T_MAIN(T_CASE(fill_and_zeros_like), T_CASE(range_int_and_float), T_CASE(shape_size_rank),
        T_CASE(tile_and_slice), T_CASE(pack_unpack_split), T_CASE(select_where_logical_and),
        T_CASE(sqrt_and_reductions), T_CASE(fused_batch_norm_inference),
-       T_CASE(crop_and_resize_bilinear), T_CASE(non_max_suppression_v2_v3),
+       T_CASE(crop_and_resize_bilinear), T_CASE(non_max_suppression_v1_v2_v3),
        T_CASE(control_flow_shape_functions))

@@ -591,6 +591,12 @@ TEST(tf_names_map_to_ops)
     struct seer__tf_attr adj = {.name = "adj_y", .kind = SEER__TF_ATTR_B, .b = true};
     ASSERT_OK(map("BatchMatMulV2", 2, &adj, 1, &o, &err));
     ASSERT(!o.a.adj_x && o.a.adj_y);
+    /* NonMaxSuppression (v1): iou_threshold is an attribute, 0.5 when absent. */
+    ASSERT_OK(map("NonMaxSuppression", 3, NULL, 0, &o, &err));
+    ASSERT(o.op == SEER_OP_NMS && o.a.alpha == 0.5f);
+    struct seer__tf_attr iou = {.name = "iou_threshold", .kind = SEER__TF_ATTR_F, .f = 0.7f};
+    ASSERT_OK(map("NonMaxSuppression", 3, &iou, 1, &o, &err));
+    ASSERT(o.a.alpha == 0.7f);
     struct seer__tf_attr kd = {.name = "keep_dims", .kind = SEER__TF_ATTR_B, .b = true};
     ASSERT_OK(map("Sum", 2, &kd, 1, &o, &err));
     ASSERT(o.a.keep_dims);

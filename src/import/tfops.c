@@ -45,6 +45,7 @@ enum fam {
     F_BMM,     /* BatchMatMul, BatchMatMulV2: adj_x, adj_y */
     F_ARG,     /* ArgMax, ArgMin: output_type (default int64) */
     F_ONE_HOT, /* OneHot: axis (default -1) */
+    F_NMS1,    /* NonMaxSuppression (v1): iou_threshold is an attribute (default 0.5) */
 };
 
 static const struct {
@@ -118,6 +119,7 @@ static const struct {
     {"Sqrt", SEER_OP_SQRT, F_PLAIN, 1},
     {"FusedBatchNorm", SEER_OP_FUSED_BATCH_NORM, F_BATCH_NORM, 5},
     {"CropAndResize", SEER_OP_CROP_AND_RESIZE, F_CROP, 4},
+    {"NonMaxSuppression", SEER_OP_NMS, F_NMS1, 3},
     {"NonMaxSuppressionV2", SEER_OP_NMS, F_PLAIN, 4},
     {"NonMaxSuppressionV3", SEER_OP_NMS, F_PLAIN, 5},
     /* Faster R-CNN / R-FCN second stages and the atrous Inception-ResNet backbone */
@@ -606,6 +608,7 @@ static int map_family(const struct seer__tf_node *nd, enum fam fam, int n_in, bo
                              nd->name, nd->op);
         return attr_float(nd, "extrapolation_value", 0.0f, &a->alpha, err);
     case F_GATHER1: o->zero_axis = true; return SEER_OK;
+    case F_NMS1: return attr_float(nd, "iou_threshold", 0.5f, &a->alpha, err);
     case F_MATMUL:
         rc = attr_bool(nd, "transpose_a", false, &a->adj_x, err);
         return rc ? rc : attr_bool(nd, "transpose_b", false, &a->adj_y, err);

@@ -1,7 +1,8 @@
 /*
- * Reference NonMaxSuppressionV2 and V3 with TensorFlow's semantics: boxes [N,4] float32
- * (y1, x1, y2, x2 in either corner order), scores [N] float32, max_output_size (int32
- * scalar), iou_threshold (float scalar) and, for V3, score_threshold (V2: none). Out:
+ * Reference NonMaxSuppression (v1), V2 and V3 with TensorFlow's semantics: boxes [N,4]
+ * float32 (y1, x1, y2, x2 in either corner order), scores [N] float32, max_output_size
+ * (int32 scalar), iou_threshold (a float scalar input; v1 has it as an attribute, which
+ * the importer puts in attrs.alpha) and, for V3, score_threshold (v1, V2: none). Out:
  * int32 indices of the kept boxes, at most max_output_size, in the order they were
  * picked.
  *
@@ -25,7 +26,7 @@ int seer_shape_nms(struct seer_node *nd, struct seer_err *err)
 {
     const struct seer_tensor *boxes, *scores;
     int64_t max_out, n;
-    int rc = seer__check_arity(nd, 4, 5, 1, err);
+    int rc = seer__check_arity(nd, 3, 5, 1, err);
 
     if (rc)
         return rc;
@@ -89,7 +90,7 @@ static int by_score(const void *pa, const void *pb)
 void seer_kref_nms(const struct seer_kctx *k, const struct seer_node *nd)
 {
     const float *boxes = nd->in[0]->data, *scores = nd->in[1]->data;
-    float iou_thr = ((const float *)nd->in[3]->data)[0];
+    float iou_thr = nd->n_in > 3 ? ((const float *)nd->in[3]->data)[0] : nd->a.alpha;
     float score_thr = nd->n_in > 4 ? ((const float *)nd->in[4]->data)[0] : -INFINITY;
     int64_t n = nd->in[0]->dims[0], max_out = nd->out[0]->dims[0], n_cand = 0, n_sel = 0;
     int32_t *cand = k->scratch, *sel = nd->out[0]->data;
