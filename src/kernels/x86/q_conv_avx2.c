@@ -21,6 +21,7 @@
 #include "core/threadpool.h"
 #include "kernels/ref/conv_util.h"
 #include "kernels/ref/q_util.h"
+#include "kernels/x86/q_pack.h"
 
 #define TARGET __attribute__((target("avx2")))
 #define TILE_P 6 /* output pixels per tile */
@@ -266,35 +267,6 @@ TARGET static void q2dw_run(const struct seer_kctx *k, const struct seer_node *n
     }
 }
 
-static int dw2_prepare(const struct seer_node *nd, struct q2state *s)
-{
-    const struct seer_tensor *w = nd->in[1];
-    const int32_t *bias = nd->n_in > 2 && nd->in[2] ? nd->in[2]->data : NULL;
-    const uint8_t *wd = w->data;
-    int64_t taps = w->dims[1] * w->dims[2], cp;
-    size_t n;
-
-    s->co = w->dims[3];
-    if (s->co != nd->in[0]->dims[3])
-        return SEER_EUNSUPPORTED;
-    s->nblk = (s->co + 7) / 8;
-    cp = s->nblk * 8;
-    if (!seer_mul_size((size_t)(taps * cp), sizeof(int32_t), &n))
-        return SEER_EUNSUPPORTED;
-    s->wdw = seer_aligned_alloc(64, n);
-    s->bias = seer_aligned_alloc(64, (size_t)cp * sizeof(int32_t));
-    if (!s->wdw || !s->bias)
-        return SEER_ENOMEM;
-    memset(s->wdw, 0, n);
-    memset(s->bias, 0, (size_t)cp * sizeof(int32_t));
-    for (int64_t t = 0; t < taps; t++)
-        for (int64_t o = 0; o < s->co; o++)
-            s->wdw[t * cp + o] = (int32_t)wd[t * s->co + o] - w->q.zero_point;
-    for (int64_t o = 0; o < s->co; o++)
-        s->bias[o] = bias ? bias[o] : 0;
-    return SEER_OK;
-}
-
 int seer__qconv_avx2_prepare(const struct seer_node *nd, int n_threads, struct seer_fast *out)
 {
     const struct seer_tensor *w = nd->n_in > 1 ? nd->in[1] : NULL;
@@ -315,7 +287,8 @@ int seer__qconv_avx2_prepare(const struct seer_node *nd, int n_threads, struct s
     s->yz = nd->out[0]->q.zero_point;
     seer__q_conv_multiplier(nd->in[0], w, nd->out[0], &s->m, &s->shift);
     seer__q_act_range(nd->out[0], nd->a.act, &s->lo, &s->hi);
-    rc = s->depthwise ? dw2_prepare(nd, s) : conv2_prepare(nd, s);
+    rc = s->depthwise ? seer__qdw_pack(nd, 8, &s->co, &s->nblk, &s->wdw, &s->bias)
+                      : conv2_prepare(nd, s);
     if (rc) {
         q2state_free(s);
         return rc;

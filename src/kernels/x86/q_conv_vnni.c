@@ -34,6 +34,7 @@
 #include "core/threadpool.h"
 #include "kernels/ref/conv_util.h"
 #include "kernels/ref/q_util.h"
+#include "kernels/x86/q_pack.h"
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define TILE_P 6 /* output pixels per tile */
@@ -334,35 +335,6 @@ TARGET static void qdw_run(const struct seer_kctx *k, const struct seer_node *nd
     }
 }
 
-static int dw_prepare(const struct seer_node *nd, struct qstate *s)
-{
-    const struct seer_tensor *w = nd->in[1];
-    const int32_t *bias = nd->n_in > 2 && nd->in[2] ? nd->in[2]->data : NULL;
-    const uint8_t *wd = w->data;
-    int64_t taps = w->dims[1] * w->dims[2], cp;
-    size_t n;
-
-    s->co = w->dims[3];
-    if (s->co != nd->in[0]->dims[3])
-        return SEER_EUNSUPPORTED; /* depth multiplier > 1: the reference handles it */
-    s->nblk = (s->co + 15) / 16;
-    cp = s->nblk * 16;
-    if (!seer_mul_size((size_t)(taps * cp), sizeof(int32_t), &n))
-        return SEER_EUNSUPPORTED;
-    s->wdw = seer_aligned_alloc(64, n);
-    s->cst = seer_aligned_alloc(64, (size_t)cp * sizeof(int32_t));
-    if (!s->wdw || !s->cst)
-        return SEER_ENOMEM;
-    memset(s->wdw, 0, n);
-    memset(s->cst, 0, (size_t)cp * sizeof(int32_t));
-    for (int64_t t = 0; t < taps; t++)
-        for (int64_t o = 0; o < s->co; o++)
-            s->wdw[t * cp + o] = (int32_t)wd[t * s->co + o] - w->q.zero_point;
-    for (int64_t o = 0; o < s->co; o++)
-        s->cst[o] = bias ? bias[o] : 0;
-    return SEER_OK;
-}
-
 int seer__qconv_vnni_prepare(const struct seer_node *nd, int n_threads, struct seer_fast *out)
 {
     const struct seer_tensor *w = nd->n_in > 1 ? nd->in[1] : NULL;
@@ -382,7 +354,8 @@ int seer__qconv_vnni_prepare(const struct seer_node *nd, int n_threads, struct s
     s->yz = nd->out[0]->q.zero_point;
     seer__q_conv_multiplier(nd->in[0], w, nd->out[0], &s->m, &s->shift);
     seer__q_act_range(nd->out[0], nd->a.act, &s->lo, &s->hi);
-    rc = s->depthwise ? dw_prepare(nd, s) : conv_prepare(nd, s);
+    rc = s->depthwise ? seer__qdw_pack(nd, 16, &s->co, &s->nblk, &s->wdw, &s->cst)
+                      : conv_prepare(nd, s);
     if (rc) {
         qstate_free(s);
         return rc;
