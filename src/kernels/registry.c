@@ -5,6 +5,8 @@
  */
 #include "kernels/kernel.h"
 
+#include <pthread.h>
+
 #include "core/compiler.h"
 
 #define OPS(X)                                                                           \
@@ -133,16 +135,15 @@ static void fill(void)
     table[SEER_OP_NMS].scratch = seer_scratch_nms;
 }
 
+/* The table is filled on first use, once, even when server threads load models at the
+ * same time (two threads filling it together would be a data race). */
+static pthread_once_t fill_once = PTHREAD_ONCE_INIT;
+
 const struct seer_op_info *seer_op_info(enum seer_op op)
 {
-    static int filled;
-
     if ((unsigned)op >= SEER_OP_COUNT)
         return NULL;
-    if (!__atomic_load_n(&filled, __ATOMIC_ACQUIRE)) {
-        fill();
-        __atomic_store_n(&filled, 1, __ATOMIC_RELEASE);
-    }
+    pthread_once(&fill_once, fill);
     if (!table[op].shape || !table[op].ref)
         return NULL;
     return &table[op];
